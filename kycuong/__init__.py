@@ -1,0 +1,1 @@
+"""Kỷ Cương: discipline and accountability work for Vietnamese public bodies."""

@@ -1,0 +1,24 @@
+"""The API at /api/v1: assembles the routers of every app under one authentication and error format."""
+
+from ninja import NinjaAPI
+
+from kycuong.accounts.api import router as accounts_router
+from kycuong.core.api import router as audit_router
+from kycuong.core.api_support import API_AUTH, install_problem_handlers
+from kycuong.org.api import router as org_router
+
+api = NinjaAPI(
+    title="Kỷ Cương API",
+    version="1",
+    description="Organisation, accounts and audit of Kỷ Cương. Every list and object is limited to the units "
+    "your grants cover; an object outside them answers 404 like a missing one. Errors are RFC 9457 "
+    "problem+json.",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_problem_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", org_router)
+api.add_router("", audit_router)

@@ -1,0 +1,62 @@
+"""The Django admin, for system administrators only; every change it makes is audited."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_created, audit_deleted, audit_updated, snapshot
+from .models import AuditRecord
+
+admin.site.site_header = _("Kỷ Cương administration")
+admin.site.site_title = _("Kỷ Cương")
+
+
+def _superusers_only(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Saves and deletions made in the admin write their audit record in the same transaction."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if change:
+                before = snapshot(type(obj).objects.get(pk=obj.pk))
+                super().save_model(request, obj, form, change)
+                audit_updated(actor=request.user, instance=obj, before=before)
+            else:
+                super().save_model(request, obj, form, change)
+                audit_created(actor=request.user, instance=obj)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            before = snapshot(obj)
+            pk = obj.pk
+            super().delete_model(request, obj)
+            obj.pk = pk
+            audit_deleted(actor=request.user, instance=obj, before=before)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id", "unit_label"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor_label", "request_id"]
+    ordering = ["-id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

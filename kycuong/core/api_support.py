@@ -1,0 +1,150 @@
+"""What every API router shares: authentication, RFC 9457 problem responses, pagination."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from .pagination import paginate  # noqa: F401 - re-exported for routers
+
+logger = logging.getLogger("kycuong.api")
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, with the fields that failed validation."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+    errors: list[FieldError] = []
+
+
+# Responses every authenticated operation can give, declared so that the schema tells the whole truth.
+READ_ERRORS: dict[int, Any] = {401: Problem, 404: Problem}
+WRITE_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+LIST_ERRORS: dict[int, Any] = {401: Problem, 422: Problem}
+
+
+class BearerTokenAuth(HttpBearer):
+    openapi_description = "Personal API token: Authorization: Bearer kc_…"
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from kycuong.accounts.services import api_token_authenticate
+
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [BearerTokenAuth(), SessionAuth()]
+
+
+def problem(request: HttpRequest, status: int, title: str, detail: str = "", errors=None) -> HttpResponse:
+    import json
+
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "errors": errors or [],
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _django_validation_errors(error: ValidationError) -> list[dict[str, str]]:
+    if hasattr(error, "error_dict"):
+        return [
+            {"field": field, "message": message}
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return [{"field": "", "message": message} for message in error.messages]
+
+
+def _pydantic_errors(error: NinjaValidationError) -> list[dict[str, str]]:
+    result = []
+    for item in error.errors:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        result.append({"field": ".".join(location), "message": _localised_pydantic_message(item)})
+    return result
+
+
+def _localised_pydantic_message(item: dict) -> str:
+    kind = item.get("type", "")
+    messages = {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "bool_parsing": _("Enter true or false."),
+        "date_from_datetime_parsing": _("Enter a valid date (YYYY-MM-DD)."),
+        "date_parsing": _("Enter a valid date (YYYY-MM-DD)."),
+        "date_type": _("Enter a valid date (YYYY-MM-DD)."),
+        "string_type": _("Enter text."),
+        "string_too_long": _("This text is too long."),
+        "string_too_short": _("This text is too short."),
+        "greater_than_equal": _("This number is too small."),
+        "less_than_equal": _("This number is too large."),
+        "enum": _("Choose one of the allowed values."),
+        "literal_error": _("Choose one of the allowed values."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "model_attributes_type": _("The request body must be a JSON object."),
+        "dict_type": _("The request body must be a JSON object."),
+        "extra_forbidden": _("This field is not allowed."),
+    }
+    return messages.get(kind, _("This value is not valid."))
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def on_schema_error(request, error):
+        return problem(request, 422, _("The request is not valid."), errors=_pydantic_errors(error))
+
+    @api.exception_handler(ValidationError)
+    def on_validation_error(request, error):
+        return problem(request, 422, _("The request is not valid."), errors=_django_validation_errors(error))
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request, error):
+        response = problem(request, 401, _("Authentication required."), _("Send a valid API token or log in."))
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request, error):
+        return problem(request, 403, _("Forbidden."), str(error) or _("You may not do this."))
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, error):
+        return problem(request, 404, _("Not found."))
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, error):
+        return problem(request, error.status_code, str(error.message))
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, error):
+        logger.exception("Unhandled API error", exc_info=error)
+        return problem(request, 500, _("Internal error."), _("The error has been logged."))
+
+
+class Page(Schema):
+    limit: int
+    offset: int
+    has_more: bool

@@ -1,0 +1,39 @@
+import threading
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils.module_loading import autodiscover_modules
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: the scheduler of periodic jobs and the database task worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schedule-interval", type=float, default=30.0,
+                            help="Seconds between checks for due periodic jobs (default 30).")
+        parser.add_argument("--no-scheduler", action="store_true", help="Only run tasks; enqueue no periodic jobs.")
+        parser.add_argument("--batch", action="store_true", help="Run the jobs that are due and queued, then exit.")
+
+    def handle(self, *args, schedule_interval, no_scheduler, batch, verbosity, **options):
+        from kycuong.core import jobs
+
+        autodiscover_modules("jobs")
+        if batch:
+            jobs.enqueue_due_jobs()
+            call_command("db_worker", batch=True, reload=False, verbosity=verbosity)
+            return
+        if not no_scheduler:
+            threading.Thread(target=self._schedule, args=(jobs, schedule_interval), daemon=True).start()
+        call_command("db_worker", reload=False, verbosity=verbosity, startup_delay=False)
+
+    def _schedule(self, jobs, interval: float) -> None:
+        while True:
+            close_old_connections()
+            try:
+                for name in jobs.enqueue_due_jobs():
+                    self.stdout.write(f"Scheduled periodic job {name}")
+            except Exception as error:  # noqa: BLE001 - the scheduler must outlive a passing database error
+                self.stderr.write(f"Scheduler: {error}")
+            time.sleep(interval)

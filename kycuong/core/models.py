@@ -1,0 +1,91 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .text import fold
+
+
+class SearchableModel(models.Model):
+    """A model with a folded copy of its searchable text, so that search ignores diacritics and case."""
+
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def search_source(self) -> str:
+        raise NotImplementedError
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(self.search_source())
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+
+class AuditRecord(models.Model):
+    """An append-only, hash-chained record of one change. The id is the position in the chain.
+
+    Actor and unit are kept as plain ids with a text snapshot, not foreign keys: nothing that happens to a
+    user or a unit later may cascade into, block, or rewrite the record of what they did.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    unit_id = models.BigIntegerField(_("unit id"), null=True, blank=True)
+    unit_label = models.CharField(_("unit"), max_length=255, blank=True)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=40)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    SCOPE_UNIT_FIELD = "unit_id"
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [
+            models.Index(fields=["unit_id", "-id"], name="audit_unit_idx"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["created_at"], name="audit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """One row holding the chain's last position and hash; locking it serialises audit writers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one time slot; the unique slot stops two workers enqueueing it twice."""
+
+    job = models.CharField(max_length=100)
+    slot = models.CharField(max_length=40)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_unique_slot")]
+        verbose_name = _("scheduled run")

@@ -1,0 +1,94 @@
+"""Deny by default; scope by unit subtree. The one place that decides what an actor may see or change.
+
+A grant is (user, role, unit, with descendants or not); a role carries permissions ("org.view_unit").
+Every scoped model declares SCOPE_UNIT_FIELD, the lookup from it to the unit it belongs to. Selectors call
+`restrict`, services call `require`, views and API handlers use `get_scoped_or_404`. An object outside the
+actor's scope is answered exactly like a missing one.
+"""
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .context import SystemActor
+
+
+def _has_system_authority(actor) -> bool:
+    return isinstance(actor, SystemActor) or bool(getattr(actor, "is_superuser", False) and actor.is_active)
+
+
+def _active_grants(actor, permission: str) -> QuerySet:
+    app_label, codename = permission.split(".", 1)
+    today = timezone.localdate()
+    grant_model = apps.get_model("accounts", "Grant")
+    return grant_model.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+        user_id=actor.pk,
+        role__permissions__codename=codename,
+        role__permissions__content_type__app_label=app_label,
+    )
+
+
+def covered_units(actor, permission: str) -> QuerySet | None:
+    """The ids of the units where `actor` holds `permission`, as a subquery; None means every unit."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return apps.get_model("org", "Unit").objects.none().values("id")
+    if _has_system_authority(actor):
+        return None
+    cache = actor.__dict__.setdefault("_kycuong_scope_cache", {})
+    if permission not in cache:
+        grants = _active_grants(actor, permission)
+        closure = apps.get_model("org", "UnitClosure")
+        unit_model = apps.get_model("org", "Unit")
+        cache[permission] = unit_model.objects.filter(
+            Q(id__in=grants.values("unit_id"))
+            | Q(
+                id__in=closure.objects.filter(
+                    ancestor_id__in=grants.filter(include_descendants=True).values("unit_id")
+                ).values("descendant_id")
+            )
+        ).values("id")
+    return cache[permission]
+
+
+def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
+    """Only the rows of `queryset` that lie in units where `actor` holds `permission`."""
+    field = getattr(queryset.model, "SCOPE_UNIT_FIELD", None)
+    if field is None:
+        raise TypeError(f"{queryset.model.__name__} declares no SCOPE_UNIT_FIELD and cannot be scoped")
+    units = covered_units(actor, permission)
+    if units is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": units})
+
+
+def can(actor, permission: str, unit_id: int | None) -> bool:
+    units = covered_units(actor, permission)
+    if units is None:
+        return True
+    if unit_id is None:
+        return False
+    return units.filter(id=unit_id).exists()
+
+
+def has_any_grant(actor, permission: str) -> bool:
+    units = covered_units(actor, permission)
+    return units is None or units.exists()
+
+
+def require(actor, permission: str, unit_id: int | None) -> None:
+    """Raise PermissionDenied unless `actor` holds `permission` over the unit."""
+    if not can(actor, permission, unit_id):
+        raise PermissionDenied(_("You do not have permission to do this in this unit."))
+
+
+def get_scoped_or_404(queryset: QuerySet, actor, permission: str, **lookup) -> Model:
+    """Fetch one object the actor may see; out of scope and missing are the same 404."""
+    try:
+        return restrict(queryset, actor, permission).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404(_("Not found.")) from error

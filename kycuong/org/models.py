@@ -1,0 +1,223 @@
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kycuong.core.models import SearchableModel
+
+
+class UnitKind(models.TextChoices):
+    CITY = "city", _("City / province")
+    URBAN_DISTRICT = "urban_district", _("Urban district")
+    RURAL_DISTRICT = "rural_district", _("Rural district")
+    TOWN = "town", _("District-level town")
+    WARD = "ward", _("Ward")
+    COMMUNE = "commune", _("Commune")
+    TOWNSHIP = "township", _("Township")
+    DEPARTMENT = "department", _("Department")
+    OFFICE = "office", _("Office")
+    PARTY_COMMITTEE = "party_committee", _("Party committee")
+    PARTY_CELL = "party_cell", _("Party cell")
+    PARTY_AGENCY = "party_agency", _("Party agency (inspection committee, board)")
+    MASS_ORGANISATION = "mass_organisation", _("Mass organisation")
+    PUBLIC_SERVICE_UNIT = "public_service_unit", _("Public service unit")
+
+
+ADMINISTRATIVE_KINDS = frozenset(
+    {
+        UnitKind.CITY,
+        UnitKind.URBAN_DISTRICT,
+        UnitKind.RURAL_DISTRICT,
+        UnitKind.TOWN,
+        UnitKind.WARD,
+        UnitKind.COMMUNE,
+        UnitKind.TOWNSHIP,
+    }
+)
+PARTY_KINDS = frozenset({UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL})
+PARTY_BODY_KINDS = PARTY_KINDS | {UnitKind.PARTY_AGENCY}
+
+
+class ValidityQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date | None = None):
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+
+class Unit(SearchableModel):
+    """A node of the organisation tree: an administrative unit, agency, Party organisation or other body.
+
+    Units are never deleted: a dissolved or merged unit gets `valid_to` and stays queryable for its period.
+    Subtree queries go through UnitClosure (one indexed join), never recursive Python.
+    """
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
+    code = models.CharField(_("official code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "id"
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["depth", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        indexes = [
+            models.Index(fields=["parent", "name"], name="unit_children_idx"),
+            models.Index(fields=["kind", "name"], name="unit_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_validity_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def search_source(self) -> str:
+        return f"{self.name} {self.name_en} {self.code}"
+
+    def is_valid_on(self, day: datetime.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class UnitClosure(models.Model):
+    """Every (ancestor, descendant) pair of the tree, a unit being its own ancestor at depth 0."""
+
+    ancestor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="descendant_links")
+    descendant = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ancestor_links")
+    depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ancestor", "descendant"], name="unit_closure_unique"),
+        ]
+        indexes = [models.Index(fields=["descendant", "depth"], name="unit_closure_desc_idx")]
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+
+
+class StaffCategory(models.TextChoices):
+    CADRE = "cadre", _("Cadre")
+    CIVIL_SERVANT = "civil_servant", _("Civil servant")
+    PUBLIC_EMPLOYEE = "public_employee", _("Public employee")
+    OTHER = "other", _("Other")
+
+
+class Staff(SearchableModel):
+    """A cadre, civil servant or public employee; `unit` is the body that manages their records."""
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=StaffCategory.choices,
+                                default=StaffCategory.CIVIL_SERVANT)
+    unit = models.ForeignKey(Unit, verbose_name=_("managing unit"), on_delete=models.PROTECT,
+                             related_name="staff_members")
+    is_party_member = models.BooleanField(_("Party member"), default=False)
+    party_unit = models.ForeignKey(
+        Unit, verbose_name=_("Party organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="party_members", limit_choices_to={"kind__in": list(PARTY_KINDS)},
+    )
+    party_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "unit"
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        indexes = [models.Index(fields=["unit", "full_name"], name="staff_unit_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def search_source(self) -> str:
+        return f"{self.full_name} {self.email}"
+
+
+class PostRole(models.TextChoices):
+    HEAD = "head", _("Head")
+    DEPUTY = "deputy", _("Deputy head")
+    MEMBER = "member", _("Member")
+
+
+class PostQuerySet(models.QuerySet):
+    def current(self, day: datetime.date | None = None):
+        day = day or timezone.localdate()
+        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Post(models.Model):
+    """A post held by a person in a unit for a period; a person may hold several at once."""
+
+    staff = models.ForeignKey(Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="posts")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts")
+    title = models.CharField(_("title"), max_length=200)
+    role = models.CharField(_("role in the unit"), max_length=10, choices=PostRole.choices, default=PostRole.MEMBER)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    is_concurrent = models.BooleanField(_("concurrent post"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "unit"
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit", "role", "-start_date"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [
+            models.Index(fields=["unit", "role", "end_date"], name="post_unit_role_idx"),
+            models.Index(fields=["staff", "end_date"], name="post_staff_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="post_period_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.unit}"
+
+    def is_current(self, day: datetime.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
