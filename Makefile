@@ -31,6 +31,7 @@ translations: $(VENV)/.installed system
 
 setup: system $(VENV)/.installed node_modules/.installed translations
 	@mkdir -p var
+	@$(KYCUONG) collectstatic --no-input -v 0
 
 demo: setup
 	@$(KYCUONG) migrate --no-input -v 0

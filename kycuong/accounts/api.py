@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from pydantic import ConfigDict
 
@@ -94,7 +94,7 @@ def obtain_token(request, payload: LoginIn):
     if user is None:
         raise AuthenticationError(_("The username or password is not correct."))
     token, plain = services.api_token_create(actor=user, name=payload.name, days=payload.days)
-    return 201, {"token": plain, "details": token}
+    return Status(201, {"token": plain, "details": token})
 
 
 @router.get("/me", response={200: MeOut, **READ_ERRORS}, summary="The current user with their grants")
@@ -110,7 +110,7 @@ def list_my_tokens(request):
 @router.post("/me/tokens", response={201: TokenCreated, **WRITE_ERRORS}, summary="Create an API token")
 def create_my_token(request, payload: TokenIn):
     token, plain = services.api_token_create(actor=request.user, name=payload.name, days=payload.days)
-    return 201, {"token": plain, "details": token}
+    return Status(201, {"token": plain, "details": token})
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token")

@@ -18,6 +18,8 @@ from .models import AuditChainHead, AuditRecord
 GENESIS_HASH = "0" * 64
 # Never copied into an audit record, whatever the model.
 SECRET_FIELDS = frozenset({"password", "token_hash"})
+# Kept by the database or the model itself: recording them would only add noise to every diff.
+DERIVED_FIELDS = frozenset({"search_text", "updated_at"})
 
 
 def json_safe(value: Any) -> Any:
@@ -44,7 +46,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     """The concrete field values of an instance, JSON-safe, secrets left out."""
     values: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in SECRET_FIELDS or field.name == "search_text":
+        if field.name in SECRET_FIELDS or field.name in DERIVED_FIELDS:
             continue
         values[field.attname] = json_safe(getattr(instance, field.attname))
     return values

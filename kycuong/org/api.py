@@ -4,7 +4,7 @@ import datetime
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate
@@ -130,7 +130,7 @@ def unit_children(request, unit_id: int):
 def create_unit(request, payload: UnitIn):
     data = _units_from_ids(request, payload.dict())
     unit = services.unit_create(actor=request.user, **data)
-    return 201, selectors.unit_get(actor=request.user, unit_id=unit.pk)
+    return Status(201, selectors.unit_get(actor=request.user, unit_id=unit.pk))
 
 
 @router.patch("/units/{unit_id}", response={200: UnitDetail, **WRITE_ERRORS}, summary="Change a unit")
@@ -260,7 +260,7 @@ def get_staff(request, staff_id: int):
 def create_staff(request, payload: StaffIn):
     data = _staff_relations(request, payload.dict())
     staff = services.staff_create(actor=request.user, **data)
-    return 201, selectors.staff_get(actor=request.user, staff_id=staff.pk)
+    return Status(201, selectors.staff_get(actor=request.user, staff_id=staff.pk))
 
 
 @router.patch("/staff/{staff_id}", response={200: StaffDetail, **WRITE_ERRORS}, summary="Change a staff member")
@@ -324,7 +324,7 @@ def create_post(request, payload: PostIn):
     unit = selectors.unit_get(actor=request.user, unit_id=payload.unit_id)
     data = payload.dict(exclude={"staff_id", "unit_id"})
     post = services.post_create(actor=request.user, staff=staff, unit=unit, **data)
-    return 201, selectors.post_get(actor=request.user, post_id=post.pk)
+    return Status(201, selectors.post_get(actor=request.user, post_id=post.pk))
 
 
 @router.patch("/posts/{post_id}", response={200: PostOut, **WRITE_ERRORS}, summary="Change or end a post")
