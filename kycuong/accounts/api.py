@@ -5,10 +5,9 @@ import datetime
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from pydantic import ConfigDict
 
-from kycuong.core.api_support import READ_ERRORS, WRITE_ERRORS, Problem
+from kycuong.core.api_support import READ_ERRORS, WRITE_ERRORS, Problem, problem
 
 from . import selectors, services
 
@@ -92,7 +91,7 @@ class MeOut(Schema):
 def obtain_token(request, payload: LoginIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        raise AuthenticationError(_("The username or password is not correct."))
+        return problem(request, 401, _("The username or password is not correct."))
     token, plain = services.api_token_create(actor=user, name=payload.name, days=payload.days)
     return Status(201, {"token": plain, "details": token})
 

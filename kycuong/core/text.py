@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -22,3 +22,20 @@ def search_q(query: str | None, field: str = "search_text") -> Q:
     for word in fold(query).split():
         condition &= Q(**{f"{field}__contains": word})
     return condition
+
+
+def search(queryset: QuerySet, query: str | None, field: str = "search_text") -> QuerySet:
+    """Filter by every word of the query and annotate `search_rank`: names that start with the phrase
+    first, then the phrase at the start of a word, then the words anywhere."""
+    phrase = fold(query)
+    if not phrase:
+        return queryset.annotate(search_rank=Value(0, output_field=IntegerField()))
+    return queryset.filter(search_q(phrase, field)).annotate(
+        search_rank=Case(
+            When(**{f"{field}__startswith": phrase}, then=Value(0)),
+            When(**{f"{field}__contains": f" {phrase}"}, then=Value(1)),
+            When(**{f"{field}__contains": phrase}, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )

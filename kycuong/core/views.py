@@ -47,7 +47,7 @@ def search(request):
     query = request.GET.get("q", "").strip()
     units = staff = []
     if query:
-        units = list(unit_list(actor=request.user, q=query).order_by("depth", "name")[:25])
+        units = list(unit_list(actor=request.user, q=query)[:25])
         staff = list(staff_list(actor=request.user, q=query)[:25])
     template = "core/search.html#results" if is_htmx(request) else "core/search.html"
     return render(request, template, {"q": query, "units": units, "staff": staff})

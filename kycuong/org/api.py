@@ -95,7 +95,7 @@ def list_units(request, filters: Query[UnitFilters]):
         actor=request.user, q=filters.q, kind=filters.kind, parent_id=filters.parent_id,
         under_id=filters.under_id, code=filters.code, valid_on=filters.valid_on,
         include_expired=filters.include_expired,
-    ).order_by("depth", "name", "id")
+    )
     items, page = paginate(units, limit=filters.limit, offset=filters.offset)
     return {"items": items, **page}
 

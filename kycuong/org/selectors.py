@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kycuong.core.scoping import get_scoped_or_404, restrict
-from kycuong.core.text import search_q
+from kycuong.core.text import search
 
 from .models import Post, PostRole, Staff, Unit, UnitClosure
 
@@ -48,8 +48,7 @@ def unit_list(
     units = restrict(Unit.objects.all(), actor, "org.view_unit")
     if not include_expired:
         units = units.valid_on(valid_on)
-    if q:
-        units = units.filter(search_q(q))
+    units = search(units, q)
     if kind:
         units = units.filter(kind=kind)
     if parent_id is not None:
@@ -58,7 +57,11 @@ def unit_list(
         units = units.filter(id__in=UnitClosure.objects.filter(ancestor_id=under_id).values("descendant_id"))
     if code:
         units = units.filter(code=code)
-    return units.select_related("parent").annotate(child_count=_visible_child_count(actor, valid_on))
+    return (
+        units.select_related("parent")
+        .annotate(child_count=_visible_child_count(actor, valid_on))
+        .order_by("search_rank", "depth", "name", "id")
+    )
 
 
 def unit_roots(*, actor) -> QuerySet[Unit]:
@@ -91,8 +94,7 @@ def staff_list(
     party_member: bool | None = None,
 ) -> QuerySet[Staff]:
     staff = restrict(Staff.objects.all(), actor, "org.view_staff")
-    if q:
-        staff = staff.filter(search_q(q))
+    staff = search(staff, q)
     if unit_id is not None:
         if with_descendants:
             staff = staff.filter(
@@ -102,7 +104,7 @@ def staff_list(
             staff = staff.filter(unit_id=unit_id)
     if party_member is not None:
         staff = staff.filter(is_party_member=party_member)
-    return staff.select_related("unit", "party_unit")
+    return staff.select_related("unit", "party_unit").order_by("search_rank", "full_name", "id")
 
 
 def staff_get(*, actor, staff_id: int) -> Staff:

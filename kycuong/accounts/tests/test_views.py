@@ -1,0 +1,66 @@
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+from django.utils import translation
+
+from kycuong.accounts.models import ApiToken
+from kycuong.core.models import AuditRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_production_hasher_is_argon2():
+    import kycuong.settings as product_settings
+
+    assert product_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert django_settings.AUTH_USER_MODEL == "accounts.User"
+
+
+def test_login_page_logs_in_and_audits_the_login(world, client):
+    from conftest import PASSWORD
+
+    page = client.get(reverse("accounts:login"))
+    assert page.status_code == 200 and b'autocomplete="current-password"' in page.content
+    response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("core:home")
+    assert AuditRecord.objects.filter(action="login", actor_label="staff.hl").count() == 1
+
+
+def test_wrong_password_shows_an_error_and_logs_nobody_in(world, client):
+    response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": "wrong"},
+                           headers={"Accept-Language": "vi"})
+    assert response.status_code == 200
+    with translation.override("vi"):
+        message = translation.gettext("The username or password is not correct.")
+    assert message.encode() in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_tokens_page_creates_shows_once_and_revokes(world, login):
+    client = login(world.user("hoangliet_staff"))
+    response = client.post(reverse("accounts:tokens"), {"name": "Excel", "days": "30"})
+    assert response.status_code == 200
+    token = ApiToken.objects.get(name="Excel")
+    assert f"kc_{token.key_id}_".encode() in response.content
+    listing = client.get(reverse("accounts:tokens"))
+    assert f"kc_{token.key_id}_".encode() not in listing.content  # the secret is never shown again
+    client.post(reverse("accounts:token-revoke", args=[token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_tokens_page_refuses_bad_input_and_saves_nothing(world, login):
+    client = login(world.user("hoangliet_staff"))
+    response = client.post(reverse("accounts:tokens"), {"name": "", "days": "9999"})
+    assert response.status_code == 422
+    assert not ApiToken.objects.exists()
+
+
+def test_someone_elses_token_cannot_be_revoked(world, login):
+    from kycuong.accounts.services import api_token_create
+
+    token, _ = api_token_create(actor=world.user("phucxa_staff"), name="theirs")
+    client = login(world.user("hoangliet_staff"))
+    assert client.post(reverse("accounts:token-revoke", args=[token.pk])).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
