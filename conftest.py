@@ -48,17 +48,39 @@ def world(db) -> World:
     roles_sync()
     role = {r.code: r for r in Role.objects.all()}
     city = unit_create(actor=SYSTEM, parent=None, kind=UnitKind.CITY, code="T01", name="Thành phố Hà Nội")
-    hoangmai = unit_create(actor=SYSTEM, parent=city, kind=UnitKind.URBAN_DISTRICT, code="T008", name="Quận Hoàng Mai")
-    hoangliet = unit_create(actor=SYSTEM, parent=hoangmai, kind=UnitKind.WARD, code="T00337", name="Phường Hoàng Liệt")
-    dinhcong = unit_create(actor=SYSTEM, parent=hoangmai, kind=UnitKind.WARD, code="T00331", name="Phường Định Công")
-    badinh = unit_create(actor=SYSTEM, parent=city, kind=UnitKind.URBAN_DISTRICT, code="T001", name="Quận Ba Đình")
-    phucxa = unit_create(actor=SYSTEM, parent=badinh, kind=UnitKind.WARD, code="T00001", name="Phường Phúc Xá")
+    hoangmai = unit_create(
+        actor=SYSTEM, parent=city, kind=UnitKind.URBAN_DISTRICT, code="T008", name="Quận Hoàng Mai"
+    )
+    hoangliet = unit_create(
+        actor=SYSTEM, parent=hoangmai, kind=UnitKind.WARD, code="T00337", name="Phường Hoàng Liệt"
+    )
+    dinhcong = unit_create(
+        actor=SYSTEM, parent=hoangmai, kind=UnitKind.WARD, code="T00331", name="Phường Định Công"
+    )
+    badinh = unit_create(
+        actor=SYSTEM, parent=city, kind=UnitKind.URBAN_DISTRICT, code="T001", name="Quận Ba Đình"
+    )
+    phucxa = unit_create(
+        actor=SYSTEM, parent=badinh, kind=UnitKind.WARD, code="T00001", name="Phường Phúc Xá"
+    )
     hoangliet_staff = staff_create(actor=SYSTEM, unit=hoangliet, full_name="Nguyễn Văn Hùng", birth_year=1980)
     phucxa_staff = staff_create(actor=SYSTEM, unit=phucxa, full_name="Trần Thị Lan", birth_year=1985)
-    post_create(actor=SYSTEM, staff=hoangliet_staff, unit=hoangliet, title="Chủ tịch UBND phường",
-                role=PostRole.HEAD, start_date=datetime.date(2020, 1, 1))
-    post_create(actor=SYSTEM, staff=phucxa_staff, unit=phucxa, title="Công chức", role=PostRole.MEMBER,
-                start_date=datetime.date(2021, 1, 1))
+    post_create(
+        actor=SYSTEM,
+        staff=hoangliet_staff,
+        unit=hoangliet,
+        title="Chủ tịch UBND phường",
+        role=PostRole.HEAD,
+        start_date=datetime.date(2020, 1, 1),
+    )
+    post_create(
+        actor=SYSTEM,
+        staff=phucxa_staff,
+        unit=phucxa,
+        title="Công chức",
+        role=PostRole.MEMBER,
+        start_date=datetime.date(2021, 1, 1),
+    )
     users = {
         "superuser": _user("root", is_superuser=True),
         "no_grant": _user("nogrant"),
@@ -73,10 +95,20 @@ def world(db) -> World:
     grant_create(actor=SYSTEM, user=users["city_leader"], role=role["city_leader"], unit=city)
     grant_create(actor=SYSTEM, user=users["hoangmai_head"], role=role["unit_head"], unit=hoangmai)
     grant_create(actor=SYSTEM, user=users["hoangmai_inspector"], role=role["inspector"], unit=hoangmai)
-    grant_create(actor=SYSTEM, user=users["hoangliet_staff"], role=role["unit_staff"], unit=hoangliet,
-                 include_descendants=False)
-    grant_create(actor=SYSTEM, user=users["phucxa_staff"], role=role["unit_staff"], unit=phucxa,
-                 include_descendants=False)
+    grant_create(
+        actor=SYSTEM,
+        user=users["hoangliet_staff"],
+        role=role["unit_staff"],
+        unit=hoangliet,
+        include_descendants=False,
+    )
+    grant_create(
+        actor=SYSTEM,
+        user=users["phucxa_staff"],
+        role=role["unit_staff"],
+        unit=phucxa,
+        include_descendants=False,
+    )
     grant_create(actor=SYSTEM, user=users["badinh_head"], role=role["unit_head"], unit=badinh)
     grant_create(actor=SYSTEM, user=users["hoangmai_observer"], role=role["observer"], unit=hoangmai)
     return World(city, hoangmai, hoangliet, dinhcong, badinh, phucxa, hoangliet_staff, phucxa_staff, users)

@@ -3,8 +3,9 @@
 from ninja import NinjaAPI
 
 from kycuong.accounts.api import router as accounts_router
+from kycuong.accounts.auth import API_AUTH
 from kycuong.core.api import router as audit_router
-from kycuong.core.api_support import API_AUTH, install_problem_handlers
+from kycuong.core.api_support import install_problem_handlers
 from kycuong.org.api import router as org_router
 
 api = NinjaAPI(

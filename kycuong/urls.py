@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kycuong import views as portal_views
 from kycuong.api import api
 from kycuong.core import views as core_views
 from kycuong.core.access import public_view
@@ -15,6 +16,8 @@ urlpatterns = [
     path("", include("kycuong.accounts.urls")),
     path("", include("kycuong.org.urls")),
     path("", include("kycuong.core.urls")),
+    path("", portal_views.home, name="home"),
+    path("search/", portal_views.search, name="search"),
 ]
 
 handler404 = "kycuong.core.errors.page_not_found"

@@ -43,8 +43,9 @@ class RoleAdmin(AuditedModelAdmin):
             super().save_related(request, form, formsets, change)
             after = sorted(form.instance.permissions.values_list("pk", flat=True))
             if before != after:
-                entry = entry_for(form.instance, "permissions", before={"permissions": before},
-                                  after={"permissions": after})
+                entry = entry_for(
+                    form.instance, "permissions", before={"permissions": before}, after={"permissions": after}
+                )
                 audit_write(actor=request.user, entries=[entry])
 
 

@@ -85,7 +85,9 @@ class MeOut(Schema):
 
 
 @router.post(
-    "/auth/token", auth=None, response={201: TokenCreated, 401: Problem, 422: Problem},
+    "/auth/token",
+    auth=None,
+    response={201: TokenCreated, 401: Problem, 422: Problem},
     summary="Exchange a username and password for an API token",
 )
 def obtain_token(request, payload: LoginIn):
@@ -112,7 +114,9 @@ def create_my_token(request, payload: TokenIn):
     return Status(201, {"token": plain, "details": token})
 
 
-@router.delete("/me/tokens/{token_id}", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token")
+@router.delete(
+    "/me/tokens/{token_id}", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token"
+)
 def revoke_my_token(request, token_id: int):
     token = selectors.my_token_get(actor=request.user, token_id=token_id)
     return services.api_token_revoke(actor=request.user, token=token)

@@ -8,5 +8,8 @@ from .services import MAX_TOKEN_DAYS
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
     days = forms.IntegerField(
-        label=_("Valid for (days)"), min_value=1, max_value=MAX_TOKEN_DAYS, initial=settings.API_TOKEN_DEFAULT_DAYS
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        initial=settings.API_TOKEN_DEFAULT_DAYS,
     )

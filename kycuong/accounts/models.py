@@ -12,7 +12,11 @@ from kycuong.org.models import Staff, Unit
 
 class User(AbstractUser):
     staff = models.OneToOneField(
-        Staff, verbose_name=_("staff record"), null=True, blank=True, on_delete=models.SET_NULL,
+        Staff,
+        verbose_name=_("staff record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="user",
     )
 
@@ -53,7 +57,8 @@ class GrantQuerySet(models.QuerySet):
     def active(self, day=None):
         day = day or timezone.localdate()
         return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
 
 
@@ -95,7 +100,9 @@ def hash_token_secret(secret: str) -> str:
 class ApiToken(models.Model):
     """A personal API token: only its hash is stored; the owner lists and revokes it."""
 
-    user = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     key_id = models.CharField(_("key id"), max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)

@@ -6,7 +6,12 @@ VIEW_ORG = ["org.view_unit", "org.view_staff", "org.view_post"]
 MANAGE_STAFF = ["org.add_staff", "org.change_staff", "org.add_post", "org.change_post"]
 MANAGE_UNITS = ["org.add_unit", "org.change_unit"]
 VIEW_AUDIT = ["core.view_auditrecord"]
-MANAGE_GRANTS = ["accounts.view_grant", "accounts.add_grant", "accounts.change_grant", "accounts.delete_grant"]
+MANAGE_GRANTS = [
+    "accounts.view_grant",
+    "accounts.add_grant",
+    "accounts.change_grant",
+    "accounts.delete_grant",
+]
 
 DEFAULT_ROLES: dict[str, dict] = {
     "system_admin": {

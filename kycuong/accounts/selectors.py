@@ -4,7 +4,12 @@ from .models import ApiToken, Grant, User
 
 
 def my_grants(*, actor: User) -> QuerySet[Grant]:
-    return Grant.objects.active().filter(user_id=actor.pk).select_related("role", "unit").order_by("unit__depth", "unit__name")
+    return (
+        Grant.objects.active()
+        .filter(user_id=actor.pk)
+        .select_related("role", "unit")
+        .order_by("unit__depth", "unit__name")
+    )
 
 
 def my_tokens(*, actor: User) -> QuerySet[ApiToken]:

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kycuong.core.audit import audit_created, audit_event, audit_updated, snapshot
+from kycuong.core.audit import audit_created, audit_event, audit_updated, audit_write, entry_for, snapshot
+from kycuong.core.context import SystemActor
 from kycuong.core.scoping import require
 from kycuong.org.models import Staff, Unit
 
@@ -20,31 +21,55 @@ from .roles import DEFAULT_ROLES
 MAX_TOKEN_DAYS = 366
 
 
+ROLES_ACTOR = SystemActor("roles-sync", kind="command")
+
+
 def roles_sync() -> list[Role]:
     """Create the default roles that are missing; roles an administrator changed are left as they are."""
     created = []
-    for code, spec in DEFAULT_ROLES.items():
-        if Role.objects.filter(code=code).exists():
-            continue
-        role = Role.objects.create(code=code, name=spec["name"], name_en=spec["name_en"])
-        for permission in spec["permissions"]:
-            app_label, codename = permission.split(".")
-            role.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        created.append(role)
+    with transaction.atomic():
+        for code, spec in DEFAULT_ROLES.items():
+            if Role.objects.filter(code=code).exists():
+                continue
+            role = Role.objects.create(code=code, name=spec["name"], name_en=spec["name_en"])
+            for permission in spec["permissions"]:
+                app_label, codename = permission.split(".")
+                role.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            audit_write(
+                actor=ROLES_ACTOR,
+                entries=[
+                    entry_for(role, "create", after={**snapshot(role), "permissions": spec["permissions"]})
+                ],
+            )
+            created.append(role)
     return created
 
 
 def user_create(
-    *, actor, username: str, password: str | None, first_name: str = "", last_name: str = "",
-    email: str = "", staff: Staff | None = None, is_superuser: bool = False,
+    *,
+    actor,
+    username: str,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    staff: Staff | None = None,
+    is_superuser: bool = False,
 ) -> User:
     if staff is not None:
         require(actor, "org.change_staff", staff.unit_id)
     elif not getattr(actor, "is_superuser", False):
         require(actor, "accounts.add_grant", None)
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, staff=staff,
-        is_superuser=is_superuser, is_staff=is_superuser,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        staff=staff,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
     )
     if password:
         user.set_password(password)
@@ -58,12 +83,22 @@ def user_create(
 
 
 def grant_create(
-    *, actor, user: User, role: Role, unit: Unit, include_descendants: bool = True,
-    valid_from: datetime.date | None = None, valid_to: datetime.date | None = None,
+    *,
+    actor,
+    user: User,
+    role: Role,
+    unit: Unit,
+    include_descendants: bool = True,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
 ) -> Grant:
     require(actor, "accounts.add_grant", unit.pk)
     grant = Grant(
-        user=user, role=role, unit=unit, include_descendants=include_descendants, valid_from=valid_from,
+        user=user,
+        role=role,
+        unit=unit,
+        include_descendants=include_descendants,
+        valid_from=valid_from,
         valid_to=valid_to,
     )
     with transaction.atomic():
@@ -96,7 +131,10 @@ def api_token_create(*, actor: User, name: str, days: int | None = None) -> tupl
         raise ValidationError(errors)
     key_id, secret, plain = ApiToken.new_secret()
     token = ApiToken(
-        user=actor, name=name.strip()[:100], key_id=key_id, token_hash=hash_token_secret(secret),
+        user=actor,
+        name=name.strip()[:100],
+        key_id=key_id,
+        token_hash=hash_token_secret(secret),
         expires_at=timezone.now() + datetime.timedelta(days=days),
     )
     with transaction.atomic():

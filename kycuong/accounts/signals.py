@@ -6,10 +6,17 @@ from django.dispatch import receiver
 
 @receiver(post_migrate)
 def create_default_roles(sender, **kwargs):
-    # Permissions of every app exist only once the last app has migrated.
-    if sender is list(apps.get_app_configs())[-1]:
+    # Permissions of every app exist only once the last app with models has migrated (Django sends the
+    # signal only to apps that have a models module).
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is with_models[-1]:
+        from django.contrib.auth.management import create_permissions
+
         from .services import roles_sync
 
+        # Receivers run in app order and this app comes first: make sure every permission exists already.
+        for config in with_models:
+            create_permissions(config, verbosity=0, using=kwargs.get("using", "default"))
         roles_sync()
 
 

@@ -10,7 +10,9 @@ from kycuong.core.access import public_view, scoped_view
 from . import selectors, services
 from .forms import TokenForm
 
-login_view = public_view(auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True))
+login_view = public_view(
+    auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+)
 logout_view = public_view(auth_views.LogoutView.as_view())
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_created, audit_deleted, audit_updated, snapshot
 from .models import AuditRecord
+from .text import fold
 
 admin.site.site_header = _("Kỷ Cương administration")
 admin.site.site_title = _("Kỷ Cương")
@@ -20,6 +21,10 @@ admin.site.has_permission = _superusers_only
 
 class AuditedModelAdmin(admin.ModelAdmin):
     """Saves and deletions made in the admin write their audit record in the same transaction."""
+
+    def get_search_results(self, request, queryset, search_term):
+        # search_text columns hold folded text: fold the query the same way ("Hoàng" finds "hoang").
+        return super().get_search_results(request, queryset, fold(search_term))
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():

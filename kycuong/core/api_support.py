@@ -1,6 +1,7 @@
 """What every API router shares: authentication, RFC 9457 problem responses, pagination."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,6 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, SessionAuth
 
 from .pagination import paginate  # noqa: F401 - re-exported for routers
 
@@ -39,21 +39,6 @@ WRITE_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: P
 LIST_ERRORS: dict[int, Any] = {401: Problem, 422: Problem}
 
 
-class BearerTokenAuth(HttpBearer):
-    openapi_description = "Personal API token: Authorization: Bearer kc_…"
-
-    def authenticate(self, request: HttpRequest, token: str):
-        from kycuong.accounts.services import api_token_authenticate
-
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-API_AUTH = [BearerTokenAuth(), SessionAuth()]
-
-
 def problem(request: HttpRequest, status: int, title: str, detail: str = "", errors=None) -> HttpResponse:
     import json
 
@@ -65,7 +50,9 @@ def problem(request: HttpRequest, status: int, title: str, detail: str = "", err
         "instance": request.path,
         "errors": errors or [],
     }
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
 
 
 def _django_validation_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -81,7 +68,9 @@ def _django_validation_errors(error: ValidationError) -> list[dict[str, str]]:
 def _pydantic_errors(error: NinjaValidationError) -> list[dict[str, str]]:
     result = []
     for item in error.errors:
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        location = [
+            str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query", "path")
+        ]
         result.append({"field": ".".join(location), "message": _localised_pydantic_message(item)})
     return result
 
@@ -122,7 +111,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request, error):
-        response = problem(request, 401, _("Authentication required."), _("Send a valid API token or log in."))
+        response = problem(
+            request, 401, _("Authentication required."), _("Send a valid API token or log in.")
+        )
         response["WWW-Authenticate"] = "Bearer"
         return response
 
@@ -142,6 +133,15 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def on_unexpected(request, error):
         logger.exception("Unhandled API error", exc_info=error)
         return problem(request, 500, _("Internal error."), _("The error has been logged."))
+
+
+def patch_data(payload: Schema, *, required: Iterable[str]) -> dict:
+    """The fields a PATCH sent; a required field sent as null is refused instead of being stored."""
+    data = payload.dict(exclude_unset=True)
+    empty = [name for name in required if name in data and data[name] is None]
+    if empty:
+        raise ValidationError({name: _("This field cannot be empty.") for name in empty})
+    return data
 
 
 class Page(Schema):

@@ -14,19 +14,39 @@ def _is_api(request) -> bool:
 def page_not_found(request, exception=None) -> HttpResponse:
     if _is_api(request):
         return problem(request, 404, _("Not found."))
-    return render(request, "errors/error.html", {"status": 404, "title": _("Page not found"),
-                  "message": _("This page does not exist, or you do not have access to it.")}, status=404)
+    return render(
+        request,
+        "errors/error.html",
+        {
+            "status": 404,
+            "title": _("Page not found"),
+            "message": _("This page does not exist, or you do not have access to it."),
+        },
+        status=404,
+    )
 
 
 def permission_denied(request, exception=None) -> HttpResponse:
     if _is_api(request):
         return problem(request, 403, _("Forbidden."))
-    return render(request, "errors/error.html", {"status": 403, "title": _("Access denied"),
-                  "message": _("You do not have permission to do this.")}, status=403)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 403, "title": _("Access denied"), "message": _("You do not have permission to do this.")},
+        status=403,
+    )
 
 
 def server_error(request) -> HttpResponse:
     if _is_api(request):
         return problem(request, 500, _("Internal error."))
-    return render(request, "errors/error.html", {"status": 500, "title": _("Something went wrong"),
-                  "message": _("The error has been logged. Please try again later.")}, status=500)
+    return render(
+        request,
+        "errors/error.html",
+        {
+            "status": 500,
+            "title": _("Something went wrong"),
+            "message": _("The error has been logged. Please try again later."),
+        },
+        status=500,
+    )

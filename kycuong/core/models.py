@@ -13,18 +13,18 @@ class SearchableModel(models.Model):
     class Meta:
         abstract = True
 
-    def search_source(self) -> str:
-        raise NotImplementedError
-
-    def refresh_search_text(self) -> None:
-        self.search_text = fold(self.search_source())
-
     def save(self, *args, **kwargs):
         self.refresh_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+
+    def search_source(self) -> str:
+        raise NotImplementedError
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(self.search_source())
 
 
 class AuditRecord(models.Model):
@@ -77,6 +77,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self) -> str:
+        return f"{self.last_id}: {self.last_hash}"
+
 
 class ScheduledRun(models.Model):
     """A periodic job enqueued for one time slot; the unique slot stops two workers enqueueing it twice."""
@@ -89,3 +92,6 @@ class ScheduledRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_unique_slot")]
         verbose_name = _("scheduled run")
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot}"

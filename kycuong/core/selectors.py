@@ -57,7 +57,14 @@ def audit_get(*, actor, record_id: int) -> AuditRecord:
 def audit_object_types() -> list[tuple[str, str]]:
     """The kinds of object the log can hold, for filter menus."""
     choices = []
-    for label in ("org.unit", "org.staff", "org.post", "accounts.user", "accounts.grant", "accounts.apitoken"):
+    for label in (
+        "org.unit",
+        "org.staff",
+        "org.post",
+        "accounts.user",
+        "accounts.grant",
+        "accounts.apitoken",
+    ):
         model = apps.get_model(label)
         choices.append((label, str(model._meta.verbose_name)))
     return choices

@@ -1,4 +1,7 @@
 import datetime
+import logging
+
+from django.apps import apps
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -7,11 +10,13 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from kycuong.core.scoping import has_any_grant
+from kycuong.core.scoping import has_any_grant, restrict
 
 from .access import is_htmx, public_view, scoped_view
 from .pagination import page_of
 from .selectors import audit_list, audit_object_types
+
+logger = logging.getLogger("kycuong")
 
 
 @public_view
@@ -21,36 +26,20 @@ def healthz(request):
 
 @public_view
 def readyz(request):
+    """Ready when the database answers and every migration is applied (a load balancer's check)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        pending = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
-    except Exception as error:  # noqa: BLE001 - any database failure means "not ready"
-        return JsonResponse({"status": "unavailable", "database": "error", "detail": str(error)[:200]}, status=503)
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"; details go to the log only
+        logger.exception("Readiness check failed")
+        return JsonResponse({"status": "unavailable", "database": "error"}, status=503)
     if pending:
-        return JsonResponse({"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
-
-
-@scoped_view
-def home(request):
-    from kycuong.accounts.selectors import my_grants
-
-    grants = list(my_grants(actor=request.user))
-    return render(request, "core/home.html", {"grants": grants})
-
-
-@scoped_view
-def search(request):
-    from kycuong.org.selectors import staff_list, unit_list
-
-    query = request.GET.get("q", "").strip()
-    units = staff = []
-    if query:
-        units = list(unit_list(actor=request.user, q=query)[:25])
-        staff = list(staff_list(actor=request.user, q=query)[:25])
-    template = "core/search.html#results" if is_htmx(request) else "core/search.html"
-    return render(request, template, {"q": query, "units": units, "staff": staff})
 
 
 def _parse_int(value: str | None) -> int | None:
@@ -79,9 +68,10 @@ def audit_log(request):
     unit_id = _parse_int(params.get("unit"))
     unit = None
     if unit_id:
-        from kycuong.org.selectors import unit_list
-
-        unit = unit_list(actor=request.user, include_expired=True).filter(pk=unit_id).first()
+        # A unit outside the scope filters to nothing, exactly like a unit that does not exist.
+        unit = restrict(
+            apps.get_model("org", "Unit").objects.filter(pk=unit_id), request.user, "org.view_unit"
+        ).first()
     records = audit_list(
         actor=request.user,
         unit_id=unit.pk if unit else (-1 if unit_id else None),

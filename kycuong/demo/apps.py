@@ -6,3 +6,11 @@ class DemoConfig(AppConfig):
     name = "kycuong.demo"
     label = "demo"
     verbose_name = _("Demo data")
+
+    def demo_logins(self) -> list[tuple[str, str, str]]:
+        """(username, role, unit code) of the demo users, when the demo data is loaded; else empty."""
+        from .loader import DEMO_USERS, demo_loaded
+
+        if not demo_loaded():
+            return []
+        return [("admin", "system_admin", "01")] + [(u, role, code) for u, role, code, *_ in DEMO_USERS]

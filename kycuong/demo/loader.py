@@ -32,8 +32,12 @@ DEMO_SEED = 2023_08_07  # the date of Directive 24-CT/TU
 DISTRICT_KINDS = {"Quận": UnitKind.URBAN_DISTRICT, "Huyện": UnitKind.RURAL_DISTRICT, "Thị xã": UnitKind.TOWN}
 WARD_KINDS = {"Phường": UnitKind.WARD, "Xã": UnitKind.COMMUNE, "Thị trấn": UnitKind.TOWNSHIP}
 ENGLISH_SUFFIX = {
-    UnitKind.URBAN_DISTRICT: "Urban District", UnitKind.RURAL_DISTRICT: "District", UnitKind.TOWN: "Town",
-    UnitKind.WARD: "Ward", UnitKind.COMMUNE: "Commune", UnitKind.TOWNSHIP: "Township",
+    UnitKind.URBAN_DISTRICT: "Urban District",
+    UnitKind.RURAL_DISTRICT: "District",
+    UnitKind.TOWN: "Town",
+    UnitKind.WARD: "Ward",
+    UnitKind.COMMUNE: "Commune",
+    UnitKind.TOWNSHIP: "Township",
 }
 
 CITY_DEPARTMENTS = [
@@ -93,10 +97,19 @@ TITLES: dict[str, tuple[str, str, str]] = {
 }
 # (deputies, members) by kind: about 5,000 staff across the city.
 HEADCOUNT = {
-    UnitKind.CITY: (3, 0), UnitKind.DEPARTMENT: (2, 10), UnitKind.URBAN_DISTRICT: (2, 0),
-    UnitKind.RURAL_DISTRICT: (2, 0), UnitKind.TOWN: (2, 0), UnitKind.OFFICE: (1, 2), UnitKind.WARD: (1, 2),
-    UnitKind.COMMUNE: (1, 2), UnitKind.TOWNSHIP: (1, 2), UnitKind.PARTY_COMMITTEE: (1, 0),
-    UnitKind.PARTY_AGENCY: (1, 2), UnitKind.MASS_ORGANISATION: (1, 1), UnitKind.PUBLIC_SERVICE_UNIT: (1, 2),
+    UnitKind.CITY: (3, 0),
+    UnitKind.DEPARTMENT: (2, 10),
+    UnitKind.URBAN_DISTRICT: (2, 0),
+    UnitKind.RURAL_DISTRICT: (2, 0),
+    UnitKind.TOWN: (2, 0),
+    UnitKind.OFFICE: (1, 2),
+    UnitKind.WARD: (1, 2),
+    UnitKind.COMMUNE: (1, 2),
+    UnitKind.TOWNSHIP: (1, 2),
+    UnitKind.PARTY_COMMITTEE: (1, 0),
+    UnitKind.PARTY_AGENCY: (1, 2),
+    UnitKind.MASS_ORGANISATION: (1, 1),
+    UnitKind.PUBLIC_SERVICE_UNIT: (1, 2),
 }
 
 DEMO_USERS = [
@@ -137,7 +150,7 @@ def demo_loader(name: str):
 def english_name(name: str, kind: str) -> str:
     for prefix in ("Quận ", "Huyện ", "Thị xã ", "Phường ", "Xã ", "Thị trấn "):
         if name.startswith(prefix):
-            bare = fold(name[len(prefix):]).title()
+            bare = fold(name[len(prefix) :]).title()
             return f"{bare} {ENGLISH_SUFFIX[kind]}"
     return fold(name).title()
 
@@ -156,7 +169,9 @@ def add_units(ctx: DemoContext, specs: list[dict]) -> list[Unit]:
     for unit in units:
         path = [*ctx.ancestors[unit.parent_id], unit.pk] if unit.parent_id else [unit.pk]
         ctx.ancestors[unit.pk] = path
-        links += [UnitClosure(ancestor_id=a, descendant_id=unit.pk, depth=d) for d, a in enumerate(reversed(path))]
+        links += [
+            UnitClosure(ancestor_id=a, descendant_id=unit.pk, depth=d) for d, a in enumerate(reversed(path))
+        ]
         ctx.units[unit.code] = unit
     UnitClosure.objects.bulk_create(links, batch_size=1000)
     audit_write(actor=DEMO_ACTOR, entries=[entry_for(u, "create", after=snapshot(u)) for u in units])
@@ -165,24 +180,43 @@ def add_units(ctx: DemoContext, specs: list[dict]) -> list[Unit]:
 
 @demo_loader("units")
 def load_administrative_units(ctx: DemoContext) -> None:
-    add_units(ctx, [{"code": CITY_CODE, "name": "Thành phố Hà Nội", "name_en": "Hanoi City", "kind": UnitKind.CITY,
-                     "latitude": Decimal("21.028511"), "longitude": Decimal("105.804817")}])
+    add_units(
+        ctx,
+        [
+            {
+                "code": CITY_CODE,
+                "name": "Thành phố Hà Nội",
+                "name_en": "Hanoi City",
+                "kind": UnitKind.CITY,
+                "latitude": Decimal("21.028511"),
+                "longitude": Decimal("105.804817"),
+            }
+        ],
+    )
     with open(DATA_DIR / "hanoi_units_2024.csv", encoding="utf-8") as source:
         rows = list(csv.DictReader(source))
     districts, wards = {}, []
     for row in rows:
         kind = DISTRICT_KINDS[row["district_type"]]
         districts[row["district_code"]] = {
-            "code": row["district_code"], "name": row["district_name"], "kind": kind,
-            "name_en": english_name(row["district_name"], kind), "parent_code": CITY_CODE,
+            "code": row["district_code"],
+            "name": row["district_name"],
+            "kind": kind,
+            "name_en": english_name(row["district_name"], kind),
+            "parent_code": CITY_CODE,
         }
         ward_kind = WARD_KINDS[row["ward_type"]]
-        wards.append({
-            "code": row["ward_code"], "name": row["ward_name"], "kind": ward_kind,
-            "name_en": english_name(row["ward_name"], ward_kind), "parent_code": row["district_code"],
-            "latitude": Decimal(row["lat"]).quantize(Decimal("0.000001")),
-            "longitude": Decimal(row["lon"]).quantize(Decimal("0.000001")),
-        })
+        wards.append(
+            {
+                "code": row["ward_code"],
+                "name": row["ward_name"],
+                "kind": ward_kind,
+                "name_en": english_name(row["ward_name"], ward_kind),
+                "parent_code": row["district_code"],
+                "latitude": Decimal(row["lat"]).quantize(Decimal("0.000001")),
+                "longitude": Decimal(row["lon"]).quantize(Decimal("0.000001")),
+            }
+        )
     add_units(ctx, list(districts.values()))
     add_units(ctx, wards)
     ctx.log(f"  {len(districts)} districts, {len(wards)} wards and communes")
@@ -191,29 +225,58 @@ def load_administrative_units(ctx: DemoContext) -> None:
 @demo_loader("agencies")
 def load_agencies(ctx: DemoContext) -> None:
     specs = [
-        {"code": f"{CITY_CODE}-{code}", "name": name, "name_en": name_en, "kind": UnitKind.DEPARTMENT,
-         "parent_code": CITY_CODE}
+        {
+            "code": f"{CITY_CODE}-{code}",
+            "name": name,
+            "name_en": name_en,
+            "kind": UnitKind.DEPARTMENT,
+            "parent_code": CITY_CODE,
+        }
         for code, name, name_en in CITY_DEPARTMENTS
     ]
     districts = [unit for unit in ctx.units.values() if unit.parent_id and unit.depth == 1]
     for district in districts:
-        short = district.name.split(" ", 1)[1] if district.kind != UnitKind.TOWN else district.name[len("Thị xã "):]
+        short = _bare_name(district)
         for code, name, name_en in DISTRICT_OFFICES:
             if code == "PKT" and district.kind == UnitKind.URBAN_DISTRICT:
                 name, name_en = "Phòng Quản lý đô thị", "Urban Management Office"
-            specs.append({"code": f"{district.code}-{code}", "name": f"{name} {district.name}" if code != "TT" else f"Thanh tra {district.name}",
-                          "name_en": f"{name_en}, {district.name_en}", "kind": UnitKind.OFFICE,
-                          "parent_code": district.code})
+            specs.append(
+                {
+                    "code": f"{district.code}-{code}",
+                    "name": f"{name} {district.name}" if code != "TT" else f"Thanh tra {district.name}",
+                    "name_en": f"{name_en}, {district.name_en}",
+                    "kind": UnitKind.OFFICE,
+                    "parent_code": district.code,
+                }
+            )
         for code, name, name_en in DISTRICT_MASS_ORGANISATIONS:
-            specs.append({"code": f"{district.code}-{code}", "name": f"{name} {district.name}",
-                          "name_en": f"{name_en}, {district.name_en}", "kind": UnitKind.MASS_ORGANISATION,
-                          "parent_code": district.code})
+            specs.append(
+                {
+                    "code": f"{district.code}-{code}",
+                    "name": f"{name} {district.name}",
+                    "name_en": f"{name_en}, {district.name_en}",
+                    "kind": UnitKind.MASS_ORGANISATION,
+                    "parent_code": district.code,
+                }
+            )
         for code, name, name_en in DISTRICT_SERVICE_UNITS:
-            specs.append({"code": f"{district.code}-{code}", "name": f"{name} {short}",
-                          "name_en": f"{name_en}, {district.name_en}", "kind": UnitKind.PUBLIC_SERVICE_UNIT,
-                          "parent_code": district.code})
+            specs.append(
+                {
+                    "code": f"{district.code}-{code}",
+                    "name": f"{name} {short}",
+                    "name_en": f"{name_en}, {district.name_en}",
+                    "kind": UnitKind.PUBLIC_SERVICE_UNIT,
+                    "parent_code": district.code,
+                }
+            )
     add_units(ctx, specs)
     ctx.log(f"  {len(specs)} departments, offices, mass organisations and public service units")
+
+
+def _bare_name(unit: Unit) -> str:
+    """'Quận Hoàng Mai' -> 'Hoàng Mai'; 'Thị xã Sơn Tây' -> 'Sơn Tây'."""
+    prefix = "Thị xã " if unit.kind == UnitKind.TOWN else unit.name.split(" ", 1)[0] + " "
+    return unit.name[len(prefix) :]
 
 
 def _party_committee_name(unit: Unit) -> str:
@@ -221,38 +284,71 @@ def _party_committee_name(unit: Unit) -> str:
         return "Thành ủy Hà Nội"
     if unit.kind in (UnitKind.URBAN_DISTRICT, UnitKind.RURAL_DISTRICT, UnitKind.TOWN):
         word = {"urban_district": "Quận ủy", "rural_district": "Huyện ủy", "town": "Thị ủy"}[unit.kind]
-        return f"{word} {unit.name.split(' ', 1)[1] if unit.kind != UnitKind.TOWN else unit.name[len('Thị xã '):]}"
+        return f"{word} {_bare_name(unit)}"
     return f"Đảng ủy {unit.name[0].lower()}{unit.name[1:]}"
 
 
 @demo_loader("party")
 def load_party_organisations(ctx: DemoContext) -> None:
     """A Party committee beside each administrative unit, its inspection committee, and cells under wards."""
-    admin_units = [u for u in ctx.units.values() if u.kind in (
-        UnitKind.CITY, UnitKind.URBAN_DISTRICT, UnitKind.RURAL_DISTRICT, UnitKind.TOWN,
-        UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP)]
+    admin_units = [
+        u
+        for u in ctx.units.values()
+        if u.kind
+        in (
+            UnitKind.CITY,
+            UnitKind.URBAN_DISTRICT,
+            UnitKind.RURAL_DISTRICT,
+            UnitKind.TOWN,
+            UnitKind.WARD,
+            UnitKind.COMMUNE,
+            UnitKind.TOWNSHIP,
+        )
+    ]
     committees = []
     for unit in admin_units:
         name = _party_committee_name(unit)
-        committees.append({"code": f"DU-{unit.code}", "name": name, "name_en": f"Party Committee of {unit.name_en}",
-                           "kind": UnitKind.PARTY_COMMITTEE, "parent_code": unit.code})
+        committees.append(
+            {
+                "code": f"DU-{unit.code}",
+                "name": name,
+                "name_en": f"Party Committee of {unit.name_en}",
+                "kind": UnitKind.PARTY_COMMITTEE,
+                "parent_code": unit.code,
+            }
+        )
     add_units(ctx, committees)
     agencies, cells = [], []
     for unit in admin_units:
         committee_code = f"DU-{unit.code}"
         if unit.depth <= 1:
-            agencies.append({"code": f"UBKT-{unit.code}", "name": f"Ủy ban Kiểm tra {ctx.units[committee_code].name}",
-                             "name_en": f"Inspection Committee, Party Committee of {unit.name_en}",
-                             "kind": UnitKind.PARTY_AGENCY, "parent_code": committee_code})
+            agencies.append(
+                {
+                    "code": f"UBKT-{unit.code}",
+                    "name": f"Ủy ban Kiểm tra {ctx.units[committee_code].name}",
+                    "name_en": f"Inspection Committee, Party Committee of {unit.name_en}",
+                    "kind": UnitKind.PARTY_AGENCY,
+                    "parent_code": committee_code,
+                }
+            )
             ctx.party_unit_for[unit.code] = committee_code
         else:
             for index, cell_name in enumerate(PARTY_CELL_NAMES, start=1):
-                cells.append({"code": f"CB-{unit.code}-{index}", "name": f"{cell_name} {unit.name[0].lower()}{unit.name[1:]}",
-                              "name_en": f"Party cell {index}, {unit.name_en}", "kind": UnitKind.PARTY_CELL,
-                              "parent_code": committee_code})
+                cells.append(
+                    {
+                        "code": f"CB-{unit.code}-{index}",
+                        "name": f"{cell_name} {unit.name[0].lower()}{unit.name[1:]}",
+                        "name_en": f"Party cell {index}, {unit.name_en}",
+                        "kind": UnitKind.PARTY_CELL,
+                        "parent_code": committee_code,
+                    }
+                )
             ctx.party_unit_for[unit.code] = f"CB-{unit.code}-1"
     add_units(ctx, agencies + cells)
-    ctx.log(f"  {len(committees)} Party committees, {len(agencies)} inspection committees, {len(cells)} Party cells")
+    ctx.log(
+        f"  {len(committees)} Party committees, {len(agencies)} inspection committees, "
+        f"{len(cells)} Party cells"
+    )
 
 
 def _party_unit_code(ctx: DemoContext, unit: Unit, party_by_pk: dict[int, str]) -> str:
@@ -283,18 +379,34 @@ def load_staff(ctx: DemoContext) -> None:
             full_name, gender = names.person()
             leader = role != PostRole.MEMBER
             is_party_member = rng.random() < (0.97 if leader else 0.55)
-            category = StaffCategory.CADRE if leader and unit.kind not in (UnitKind.OFFICE, UnitKind.DEPARTMENT) else (
-                StaffCategory.PUBLIC_EMPLOYEE if unit.kind == UnitKind.PUBLIC_SERVICE_UNIT else StaffCategory.CIVIL_SERVANT)
+            category = (
+                StaffCategory.CADRE
+                if leader and unit.kind not in (UnitKind.OFFICE, UnitKind.DEPARTMENT)
+                else (
+                    StaffCategory.PUBLIC_EMPLOYEE
+                    if unit.kind == UnitKind.PUBLIC_SERVICE_UNIT
+                    else StaffCategory.CIVIL_SERVANT
+                )
+            )
             birth_year = rng.randint(1966, 1982) if leader else rng.randint(1970, 2000)
             staff = Staff(
-                full_name=full_name, gender=gender, birth_year=birth_year, category=category, unit=unit,
+                full_name=full_name,
+                gender=gender,
+                birth_year=birth_year,
+                category=category,
+                unit=unit,
                 is_party_member=is_party_member,
                 party_unit=party_unit if is_party_member else None,
-                party_joined_on=datetime.date(birth_year + rng.randint(22, 35), rng.randint(1, 12), rng.randint(1, 28))
-                if is_party_member else None,
+                party_joined_on=datetime.date(
+                    birth_year + rng.randint(22, 35), rng.randint(1, 12), rng.randint(1, 28)
+                )
+                if is_party_member
+                else None,
             )
             staff.refresh_search_text()
-            title = {PostRole.HEAD: head_title, PostRole.DEPUTY: deputy_title, PostRole.MEMBER: member_title}[role]
+            title = {PostRole.HEAD: head_title, PostRole.DEPUTY: deputy_title, PostRole.MEMBER: member_title}[
+                role
+            ]
             start = datetime.date(rng.randint(2016, 2024), rng.randint(1, 12), 1)
             posts = [Post(unit=unit, title=title, role=role, start_date=start)]
             if rng.random() < 0.15 and unit.parent_id:
@@ -302,9 +414,15 @@ def load_staff(ctx: DemoContext) -> None:
                 siblings = [u for u in siblings_of[(unit.parent_id, unit.kind)] if u.pk != unit.pk]
                 if siblings:
                     earlier = rng.choice(siblings)
-                    posts.append(Post(unit=earlier, title=TITLES[earlier.kind][2], role=PostRole.MEMBER,
-                                      start_date=datetime.date(start.year - rng.randint(3, 8), 1, 1),
-                                      end_date=start - datetime.timedelta(days=1)))
+                    posts.append(
+                        Post(
+                            unit=earlier,
+                            title=TITLES[earlier.kind][2],
+                            role=PostRole.MEMBER,
+                            start_date=datetime.date(start.year - rng.randint(3, 8), 1, 1),
+                            end_date=start - datetime.timedelta(days=1),
+                        )
+                    )
             people.append((staff, posts))
     Staff.objects.bulk_create([staff for staff, _ in people], batch_size=500)
     all_posts = []
@@ -318,8 +436,16 @@ def load_staff(ctx: DemoContext) -> None:
     for (code, role), staff in list(ctx.staff_by_post.items()):
         committee = ctx.units.get(f"DU-{code}")
         if role == PostRole.HEAD and committee is not None and staff.is_party_member:
-            all_posts.append(Post(staff=staff, unit=committee, title="Phó Bí thư", role=PostRole.DEPUTY,
-                                  start_date=datetime.date(2021, 1, 1), is_concurrent=True))
+            all_posts.append(
+                Post(
+                    staff=staff,
+                    unit=committee,
+                    title="Phó Bí thư",
+                    role=PostRole.DEPUTY,
+                    start_date=datetime.date(2021, 1, 1),
+                    is_concurrent=True,
+                )
+            )
     Post.objects.bulk_create(all_posts, batch_size=500)
     audit_write(actor=DEMO_ACTOR, entries=[entry_for(s, "create", after=snapshot(s)) for s, _ in people])
     audit_write(actor=DEMO_ACTOR, entries=[entry_for(p, "create", after=snapshot(p)) for p in all_posts])
@@ -332,19 +458,38 @@ def load_demo_users(ctx: DemoContext) -> None:
     roles = {role.code: role for role in Role.objects.all()}
     password = settings.DEMO_PASSWORD
     users, grants = [], []
-    admin_user = User(username="admin", first_name="Quản trị", last_name="hệ thống", is_superuser=True, is_staff=True)
+    admin_user = User(
+        username="admin", first_name="Quản trị", last_name="hệ thống", is_superuser=True, is_staff=True
+    )
     admin_user.set_password(password)
     admin_user.save()
     users.append(admin_user)
-    grants.append(Grant(user=admin_user, role=roles["system_admin"], unit=ctx.units[CITY_CODE], include_descendants=True))
+    grants.append(
+        Grant(
+            user=admin_user, role=roles["system_admin"], unit=ctx.units[CITY_CODE], include_descendants=True
+        )
+    )
     for username, role_code, unit_code, with_descendants, (staff_unit_code, staff_role) in DEMO_USERS:
         staff = ctx.staff_by_post.get((staff_unit_code, staff_role))
         family, _, given = staff.full_name.rpartition(" ") if staff else ("", "", username)
-        user = User(username=username, first_name=given, last_name=family, staff=staff, email=f"{username}@demo.kycuong.vn")
+        user = User(
+            username=username,
+            first_name=given,
+            last_name=family,
+            staff=staff,
+            email=f"{username}@demo.kycuong.vn",
+        )
         user.set_password(password)
         user.save()
         users.append(user)
-        grants.append(Grant(user=user, role=roles[role_code], unit=ctx.units[unit_code], include_descendants=with_descendants))
+        grants.append(
+            Grant(
+                user=user,
+                role=roles[role_code],
+                unit=ctx.units[unit_code],
+                include_descendants=with_descendants,
+            )
+        )
     Grant.objects.bulk_create(grants)
     audit_write(actor=DEMO_ACTOR, entries=[entry_for(u, "create", after=snapshot(u)) for u in users])
     audit_write(actor=DEMO_ACTOR, entries=[entry_for(g, "create", after=snapshot(g)) for g in grants])

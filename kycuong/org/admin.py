@@ -22,8 +22,14 @@ class UnitAdmin(AuditedModelAdmin):
             services.unit_update(actor=request.user, unit=unit, **data)
         else:
             unit = services.unit_create(
-                actor=request.user, parent=obj.parent, kind=obj.kind, code=obj.code, name=obj.name,
-                name_en=obj.name_en, valid_from=obj.valid_from, valid_to=obj.valid_to,
+                actor=request.user,
+                parent=obj.parent,
+                kind=obj.kind,
+                code=obj.code,
+                name=obj.name,
+                name_en=obj.name_en,
+                valid_from=obj.valid_from,
+                valid_to=obj.valid_to,
             )
         obj.pk = unit.pk
 

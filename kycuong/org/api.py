@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate
+from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate, patch_data
 
 from . import selectors, services
 from .models import Gender, PostRole, StaffCategory, UnitKind
@@ -36,12 +36,8 @@ class UnitOut(Schema):
 
 
 class UnitDetail(UnitOut):
-    parent_name: str | None = None
+    parent_name: str | None = Field(None, description="Empty when the parent lies outside your scope")
     head_name: str | None = None
-
-    @staticmethod
-    def resolve_parent_name(obj) -> str | None:
-        return obj.parent.name if obj.parent_id else None
 
 
 class UnitPage(Page):
@@ -92,20 +88,29 @@ def _units_from_ids(request: HttpRequest, data: dict) -> dict:
 @router.get("/units", response={200: UnitPage, **LIST_ERRORS}, summary="List and search units")
 def list_units(request, filters: Query[UnitFilters]):
     units = selectors.unit_list(
-        actor=request.user, q=filters.q, kind=filters.kind, parent_id=filters.parent_id,
-        under_id=filters.under_id, code=filters.code, valid_on=filters.valid_on,
+        actor=request.user,
+        q=filters.q,
+        kind=filters.kind,
+        parent_id=filters.parent_id,
+        under_id=filters.under_id,
+        code=filters.code,
+        valid_on=filters.valid_on,
         include_expired=filters.include_expired,
     )
     items, page = paginate(units, limit=filters.limit, offset=filters.offset)
     return {"items": items, **page}
 
 
-@router.get("/units/tree", response={200: list[UnitOut], **LIST_ERRORS}, summary="The top of the tree you can see")
+@router.get(
+    "/units/tree", response={200: list[UnitOut], **LIST_ERRORS}, summary="The top of the tree you can see"
+)
 def unit_tree_roots(request):
     return list(selectors.unit_roots(actor=request.user).order_by("name"))
 
 
-@router.get("/units/by-code/{code}", response={200: UnitDetail, **READ_ERRORS}, summary="A unit by official code")
+@router.get(
+    "/units/by-code/{code}", response={200: UnitDetail, **READ_ERRORS}, summary="A unit by official code"
+)
 def get_unit_by_code(request, code: str):
     unit = selectors.unit_list(actor=request.user, code=code, include_expired=True).first()
     if unit is None:
@@ -136,7 +141,8 @@ def create_unit(request, payload: UnitIn):
 @router.patch("/units/{unit_id}", response={200: UnitDetail, **WRITE_ERRORS}, summary="Change a unit")
 def update_unit(request, unit_id: int, payload: UnitPatch):
     unit = selectors.unit_get(actor=request.user, unit_id=unit_id)
-    services.unit_update(actor=request.user, unit=unit, **_units_from_ids(request, payload.dict(exclude_unset=True)))
+    data = patch_data(payload, required=("kind", "code", "name", "name_en"))
+    services.unit_update(actor=request.user, unit=unit, **_units_from_ids(request, data))
     return selectors.unit_get(actor=request.user, unit_id=unit.pk)
 
 
@@ -182,6 +188,9 @@ class PostOut(Schema):
 
 
 class StaffDetail(StaffOut):
+    party_unit_name: str | None = Field(
+        None, description="Empty when the Party organisation is outside your scope"
+    )
     posts: list[PostOut]
 
     @staticmethod
@@ -231,6 +240,9 @@ class StaffFilters(Schema):
     offset: Offset = 0
 
 
+STAFF_REQUIRED = ("full_name", "unit_id", "category", "is_party_member", "email", "phone", "is_active")
+
+
 def _staff_relations(request: HttpRequest, data: dict) -> dict:
     for key, target in (("unit_id", "unit"), ("party_unit_id", "party_unit")):
         if key in data:
@@ -244,7 +256,10 @@ def _staff_relations(request: HttpRequest, data: dict) -> dict:
 @router.get("/staff", response={200: StaffPage, **LIST_ERRORS}, summary="List and search staff")
 def list_staff(request, filters: Query[StaffFilters]):
     staff = selectors.staff_list(
-        actor=request.user, q=filters.q, unit_id=filters.unit_id, with_descendants=filters.with_descendants,
+        actor=request.user,
+        q=filters.q,
+        unit_id=filters.unit_id,
+        with_descendants=filters.with_descendants,
         party_member=filters.party_member,
     )
     items, page = paginate(staff, limit=filters.limit, offset=filters.offset)
@@ -263,11 +278,15 @@ def create_staff(request, payload: StaffIn):
     return Status(201, selectors.staff_get(actor=request.user, staff_id=staff.pk))
 
 
-@router.patch("/staff/{staff_id}", response={200: StaffDetail, **WRITE_ERRORS}, summary="Change a staff member")
+@router.patch(
+    "/staff/{staff_id}", response={200: StaffDetail, **WRITE_ERRORS}, summary="Change a staff member"
+)
 def update_staff(request, staff_id: int, payload: StaffPatch):
     staff = selectors.staff_get(actor=request.user, staff_id=staff_id)
     services.staff_update(
-        actor=request.user, staff=staff, **_staff_relations(request, payload.dict(exclude_unset=True))
+        actor=request.user,
+        staff=staff,
+        **_staff_relations(request, patch_data(payload, required=STAFF_REQUIRED)),
     )
     return selectors.staff_get(actor=request.user, staff_id=staff.pk)
 
@@ -307,7 +326,10 @@ class PostPatch(Schema):
 @router.get("/posts", response={200: PostPage, **LIST_ERRORS}, summary="List posts")
 def list_posts(request, filters: Query[PostFilters]):
     posts = selectors.post_list(
-        actor=request.user, unit_id=filters.unit_id, staff_id=filters.staff_id, current_only=filters.current_only
+        actor=request.user,
+        unit_id=filters.unit_id,
+        staff_id=filters.staff_id,
+        current_only=filters.current_only,
     )
     items, page = paginate(posts, limit=filters.limit, offset=filters.offset)
     return {"items": items, **page}
@@ -330,5 +352,6 @@ def create_post(request, payload: PostIn):
 @router.patch("/posts/{post_id}", response={200: PostOut, **WRITE_ERRORS}, summary="Change or end a post")
 def update_post(request, post_id: int, payload: PostPatch):
     post = selectors.post_get(actor=request.user, post_id=post_id)
-    services.post_update(actor=request.user, post=post, **payload.dict(exclude_unset=True))
+    data = patch_data(payload, required=("title", "role", "start_date", "is_concurrent"))
+    services.post_update(actor=request.user, post=post, **data)
     return selectors.post_get(actor=request.user, post_id=post.pk)

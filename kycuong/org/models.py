@@ -44,7 +44,8 @@ class ValidityQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date | None = None):
         day = day or timezone.localdate()
         return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
 
 
@@ -56,7 +57,11 @@ class Unit(SearchableModel):
     """
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
@@ -84,7 +89,9 @@ class Unit(SearchableModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_validity_order",
             )
         ]
@@ -97,7 +104,9 @@ class Unit(SearchableModel):
 
     def is_valid_on(self, day: datetime.date | None = None) -> bool:
         day = day or timezone.localdate()
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day
+        )
 
     @property
     def display_name(self) -> str:
@@ -121,6 +130,9 @@ class UnitClosure(models.Model):
         ]
         indexes = [models.Index(fields=["descendant", "depth"], name="unit_closure_desc_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} > {self.descendant_id} ({self.depth})"
+
 
 class Gender(models.TextChoices):
     MALE = "male", _("Male")
@@ -141,14 +153,21 @@ class Staff(SearchableModel):
     full_name = models.CharField(_("full name"), max_length=200)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
-    category = models.CharField(_("category"), max_length=20, choices=StaffCategory.choices,
-                                default=StaffCategory.CIVIL_SERVANT)
-    unit = models.ForeignKey(Unit, verbose_name=_("managing unit"), on_delete=models.PROTECT,
-                             related_name="staff_members")
+    category = models.CharField(
+        _("category"), max_length=20, choices=StaffCategory.choices, default=StaffCategory.CIVIL_SERVANT
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("managing unit"), on_delete=models.PROTECT, related_name="staff_members"
+    )
     is_party_member = models.BooleanField(_("Party member"), default=False)
     party_unit = models.ForeignKey(
-        Unit, verbose_name=_("Party organisation"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="party_members", limit_choices_to={"kind__in": list(PARTY_KINDS)},
+        Unit,
+        verbose_name=_("Party organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_members",
+        limit_choices_to={"kind__in": list(PARTY_KINDS)},
     )
     party_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -187,10 +206,14 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     """A post held by a person in a unit for a period; a person may hold several at once."""
 
-    staff = models.ForeignKey(Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="posts")
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="posts"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts")
     title = models.CharField(_("title"), max_length=200)
-    role = models.CharField(_("role in the unit"), max_length=10, choices=PostRole.choices, default=PostRole.MEMBER)
+    role = models.CharField(
+        _("role in the unit"), max_length=10, choices=PostRole.choices, default=PostRole.MEMBER
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to"), null=True, blank=True)
     is_concurrent = models.BooleanField(_("concurrent post"), default=False)

@@ -75,22 +75,35 @@ def unit_roots(*, actor) -> QuerySet[Unit]:
 
 
 def unit_get(*, actor, unit_id: int) -> Unit:
+    """One unit with its current head, and its parent's name only where the actor may see the parent."""
+    visible_parent = restrict(Unit.objects.filter(pk=OuterRef("parent_id")), actor, "org.view_unit")
     return get_scoped_or_404(
-        Unit.objects.select_related("parent").annotate(head_name=_current_head_name(timezone.localdate())),
-        actor, "org.view_unit", pk=unit_id,
+        Unit.objects.annotate(
+            head_name=_current_head_name(timezone.localdate()),
+            parent_name=Subquery(visible_parent.values("name")[:1]),
+        ),
+        actor,
+        "org.view_unit",
+        pk=unit_id,
     )
 
 
 def unit_ancestors(*, actor, unit: Unit) -> list[Unit]:
     """The path from the actor's highest visible ancestor down to the unit's parent, for breadcrumbs."""
     ancestors = restrict(
-        Unit.objects.filter(descendant_links__descendant_id=unit.pk).exclude(pk=unit.pk), actor, "org.view_unit"
+        Unit.objects.filter(descendant_links__descendant_id=unit.pk).exclude(pk=unit.pk),
+        actor,
+        "org.view_unit",
     )
     return list(ancestors.order_by("depth"))
 
 
 def staff_list(
-    *, actor, q: str | None = None, unit_id: int | None = None, with_descendants: bool = False,
+    *,
+    actor,
+    q: str | None = None,
+    unit_id: int | None = None,
+    with_descendants: bool = False,
     party_member: bool | None = None,
 ) -> QuerySet[Staff]:
     staff = restrict(Staff.objects.all(), actor, "org.view_staff")
@@ -108,11 +121,18 @@ def staff_list(
 
 
 def staff_get(*, actor, staff_id: int) -> Staff:
+    """One person, with only those of their posts (and that Party organisation) the actor may see."""
+    visible_posts = restrict(Post.objects.select_related("unit"), actor, "org.view_post").order_by(
+        "-start_date"
+    )
+    visible_party_unit = restrict(Unit.objects.filter(pk=OuterRef("party_unit_id")), actor, "org.view_unit")
     return get_scoped_or_404(
-        Staff.objects.select_related("unit", "party_unit").prefetch_related(
-            Prefetch("posts", queryset=Post.objects.select_related("unit").order_by("-start_date"))
-        ),
-        actor, "org.view_staff", pk=staff_id,
+        Staff.objects.select_related("unit")
+        .annotate(party_unit_name=Subquery(visible_party_unit.values("name")[:1]))
+        .prefetch_related(Prefetch("posts", queryset=visible_posts)),
+        actor,
+        "org.view_staff",
+        pk=staff_id,
     )
 
 
@@ -138,7 +158,9 @@ def unit_summary_counts(*, actor, unit: Unit) -> dict[str, int]:
     subtree = UnitClosure.objects.filter(ancestor_id=unit.pk).values("descendant_id")
     staff = restrict(Staff.objects.filter(is_active=True), actor, "org.view_staff")
     return {
-        "children": restrict(Unit.objects.valid_on().filter(parent_id=unit.pk), actor, "org.view_unit").count(),
+        "children": restrict(
+            Unit.objects.valid_on().filter(parent_id=unit.pk), actor, "org.view_unit"
+        ).count(),
         "descendants": restrict(
             Unit.objects.valid_on().filter(id__in=subtree).exclude(pk=unit.pk), actor, "org.view_unit"
         ).count(),
@@ -146,5 +168,3 @@ def unit_summary_counts(*, actor, unit: Unit) -> dict[str, int]:
         "staff_with_descendants": staff.filter(unit_id__in=subtree).count(),
         "party_members": staff.filter(unit_id__in=subtree, is_party_member=True).count(),
     }
-
-

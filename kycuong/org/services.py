@@ -12,10 +12,29 @@ from kycuong.core.services import create_audited, reject_unknown_fields, update_
 
 from .models import Post, Staff, Unit, UnitClosure
 
-UNIT_EDITABLE = {"name", "name_en", "kind", "code", "valid_from", "valid_to", "latitude", "longitude", "parent"}
+UNIT_EDITABLE = {
+    "name",
+    "name_en",
+    "kind",
+    "code",
+    "valid_from",
+    "valid_to",
+    "latitude",
+    "longitude",
+    "parent",
+}
 STAFF_EDITABLE = {
-    "full_name", "birth_year", "gender", "category", "unit", "is_party_member", "party_unit",
-    "party_joined_on", "email", "phone", "is_active",
+    "full_name",
+    "birth_year",
+    "gender",
+    "category",
+    "unit",
+    "is_party_member",
+    "party_unit",
+    "party_joined_on",
+    "email",
+    "phone",
+    "is_active",
 }
 POST_EDITABLE = {"title", "role", "start_date", "end_date", "is_concurrent"}
 
@@ -45,8 +64,14 @@ def unit_create(
 ) -> Unit:
     require(actor, "org.add_unit", parent.pk if parent else None)
     unit = Unit(
-        parent=parent, kind=kind, code=code.strip(), name=name.strip(), name_en=name_en.strip(),
-        valid_from=valid_from, valid_to=valid_to, depth=(parent.depth + 1) if parent else 0,
+        parent=parent,
+        kind=kind,
+        code=code.strip(),
+        name=name.strip(),
+        name_en=name_en.strip(),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        depth=(parent.depth + 1) if parent else 0,
     )
     with transaction.atomic():
         create_audited(actor=actor, instance=unit)
@@ -85,7 +110,9 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
         else:
             require(actor, "org.add_unit", new_parent.pk)
             if UnitClosure.objects.filter(ancestor_id=unit.pk, descendant_id=new_parent.pk).exists():
-                raise ValidationError({"parent": _("A unit cannot be moved under itself or its own sub-unit.")})
+                raise ValidationError(
+                    {"parent": _("A unit cannot be moved under itself or its own sub-unit.")}
+                )
     with transaction.atomic():
         before = snapshot(unit)
         for name, value in changes.items():
@@ -122,7 +149,7 @@ def staff_update(*, actor, staff: Staff, **changes) -> Staff:
     if "unit" in changes and changes["unit"].pk != staff.unit_id:
         # Handing a person's records to another unit needs the right there too.
         require(actor, "org.add_staff", changes["unit"].pk)
-    if "full_name" in changes:
+    if changes.get("full_name") is not None:
         changes["full_name"] = " ".join(str(changes["full_name"]).split())
     _check_party_unit(
         changes.get("party_unit", staff.party_unit), changes.get("is_party_member", staff.is_party_member)
@@ -143,7 +170,12 @@ def post_create(
 ) -> Post:
     require(actor, "org.add_post", unit.pk)
     post = Post(
-        staff=staff, unit=unit, title=title.strip(), role=role, start_date=start_date, end_date=end_date,
+        staff=staff,
+        unit=unit,
+        title=title.strip(),
+        role=role,
+        start_date=start_date,
+        end_date=end_date,
         is_concurrent=is_concurrent,
     )
     return create_audited(actor=actor, instance=post)

@@ -24,7 +24,9 @@ def unit_children(request, unit_id: int):
 def unit_detail(request, unit_id: int):
     unit = selectors.unit_get(actor=request.user, unit_id=unit_id)
     q = request.GET.get("q", "").strip()
-    staff_page = page_of(selectors.staff_list(actor=request.user, q=q, unit_id=unit.pk), request.GET.get("page"))
+    staff_page = page_of(
+        selectors.staff_list(actor=request.user, q=q, unit_id=unit.pk), request.GET.get("page")
+    )
     context = {
         "unit": unit,
         "ancestors": selectors.unit_ancestors(actor=request.user, unit=unit),

@@ -11,8 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def obtain(client, username, password, **extra):
-    return client.post("/api/v1/auth/token", data=json.dumps({"username": username, "password": password, **extra}),
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password, **extra}),
+        content_type="application/json",
+    )
 
 
 def test_obtain_token_and_use_it(world, client):
@@ -30,12 +33,18 @@ def test_obtain_token_and_use_it(world, client):
     assert [(g["role"], g["unit_name"], g["include_descendants"]) for g in me["grants"]] == [
         ("unit_staff", "Phường Hoàng Liệt", False)
     ]
-    assert AuditRecord.objects.filter(object_type="accounts.apitoken", object_id=str(stored.pk), action="create").exists()
+    assert AuditRecord.objects.filter(
+        object_type="accounts.apitoken", object_id=str(stored.pk), action="create"
+    ).exists()
 
 
 def test_wrong_password_is_a_localised_401_problem(world, client):
-    response = client.post("/api/v1/auth/token", data=json.dumps({"username": "staff.hl", "password": "nope"}),
-                           content_type="application/json", headers={"Accept-Language": "vi"})
+    response = client.post(
+        "/api/v1/auth/token",
+        data=json.dumps({"username": "staff.hl", "password": "nope"}),
+        content_type="application/json",
+        headers={"Accept-Language": "vi"},
+    )
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     with translation.override("vi"):
@@ -73,8 +82,9 @@ def test_unusable_tokens_are_refused(world, api_client, client, state):
 def test_tokens_are_listed_created_and_revoked_by_their_owner_only(world, api_client):
     owner = api_client(world.user("hoangliet_staff"))
     other = api_client(world.user("phucxa_staff"))
-    created = owner.post("/api/v1/me/tokens", data=json.dumps({"name": "báo cáo", "days": 30}),
-                         content_type="application/json")
+    created = owner.post(
+        "/api/v1/me/tokens", data=json.dumps({"name": "báo cáo", "days": 30}), content_type="application/json"
+    )
     assert created.status_code == 201
     token_id = created.json()["details"]["id"]
     names = [t["name"] for t in owner.get("/api/v1/me/tokens").json()]
@@ -86,14 +96,17 @@ def test_tokens_are_listed_created_and_revoked_by_their_owner_only(world, api_cl
     assert ApiToken.objects.get(pk=token_id).revoked_at is None
     revoked = owner.delete(f"/api/v1/me/tokens/{token_id}")
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
-    assert AuditRecord.objects.filter(object_type="accounts.apitoken", object_id=str(token_id), action="update").exists()
+    assert AuditRecord.objects.filter(
+        object_type="accounts.apitoken", object_id=str(token_id), action="update"
+    ).exists()
 
 
 def test_token_validity_is_bounded(world, api_client):
     client = api_client(world.user("hoangliet_staff"))
     for days in (0, 400):
-        response = client.post("/api/v1/me/tokens", data=json.dumps({"name": "x", "days": days}),
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/me/tokens", data=json.dumps({"name": "x", "days": days}), content_type="application/json"
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "days"
 
@@ -104,6 +117,8 @@ def test_session_authenticated_api_needs_csrf_for_writes(world, client):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(world.user("hoangliet_staff"))
     assert strict.get("/api/v1/me").status_code == 200
-    response = strict.post("/api/v1/me/tokens", data=json.dumps({"name": "x"}), content_type="application/json")
+    response = strict.post(
+        "/api/v1/me/tokens", data=json.dumps({"name": "x"}), content_type="application/json"
+    )
     assert response.status_code in (401, 403)
     assert not ApiToken.objects.filter(name="x").exists()

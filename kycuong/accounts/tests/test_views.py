@@ -22,13 +22,16 @@ def test_login_page_logs_in_and_audits_the_login(world, client):
     page = client.get(reverse("accounts:login"))
     assert page.status_code == 200 and b'autocomplete="current-password"' in page.content
     response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": PASSWORD})
-    assert response.status_code == 302 and response.url == reverse("core:home")
+    assert response.status_code == 302 and response.url == reverse("home")
     assert AuditRecord.objects.filter(action="login", actor_label="staff.hl").count() == 1
 
 
 def test_wrong_password_shows_an_error_and_logs_nobody_in(world, client):
-    response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": "wrong"},
-                           headers={"Accept-Language": "vi"})
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "staff.hl", "password": "wrong"},
+        headers={"Accept-Language": "vi"},
+    )
     assert response.status_code == 200
     with translation.override("vi"):
         message = translation.gettext("The username or password is not correct.")
@@ -64,3 +67,25 @@ def test_someone_elses_token_cannot_be_revoked(world, login):
     assert client.post(reverse("accounts:token-revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_default_roles_exist_after_migrate_and_their_creation_is_audited():
+    from kycuong.accounts.models import Role
+    from kycuong.accounts.roles import DEFAULT_ROLES
+
+    # The test database was built by `migrate` alone; nothing in this test creates roles.
+    assert set(Role.objects.values_list("code", flat=True)) >= set(DEFAULT_ROLES)
+    head = Role.objects.get(code="unit_head")
+    assert head.permissions.filter(codename="change_staff").exists()
+
+
+def test_createsuperuser_and_changepassword_are_audited(db):
+    from django.core.management import call_command
+
+    from kycuong.accounts.models import User
+
+    call_command("createsuperuser", username="ops", email="ops@example.vn", interactive=False, verbosity=0)
+    user = User.objects.get(username="ops")
+    created = AuditRecord.objects.get(object_type="accounts.user", object_id=str(user.pk))
+    assert created.action == "create" and created.actor_label == "command:createsuperuser"
+    assert "password" not in created.after

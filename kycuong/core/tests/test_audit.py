@@ -73,14 +73,20 @@ def test_audit_verify_command_passes_on_an_intact_chain(world, capsys):
     assert "intact" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
+)
 def test_postgresql_refuses_update_and_delete_on_the_audit_table(world):
     record = AuditRecord.objects.order_by("id").first()
     for statement in (
         f"UPDATE {AuditRecord._meta.db_table} SET action = 'x' WHERE id = %s",
         f"DELETE FROM {AuditRecord._meta.db_table} WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(statement, [record.id])
     record.refresh_from_db()
     assert record.action == "create"

@@ -17,13 +17,13 @@ def test_health_and_readiness(client):
 
 def test_search_ignores_diacritics_and_scope(world, login):
     client = login(world.user("hoangmai_inspector"))
-    html = client.get(reverse("core:search"), {"q": "hoang liet"}).content.decode()
+    html = client.get(reverse("search"), {"q": "hoang liet"}).content.decode()
     assert "Phường Hoàng Liệt" in html
-    html = client.get(reverse("core:search"), {"q": "HOÀNG   mai"}).content.decode()
+    html = client.get(reverse("search"), {"q": "HOÀNG   mai"}).content.decode()
     assert "Quận Hoàng Mai" in html
-    html = client.get(reverse("core:search"), {"q": "phuc xa"}).content.decode()
+    html = client.get(reverse("search"), {"q": "phuc xa"}).content.decode()
     assert "Phường Phúc Xá" not in html  # exists, but outside this inspector's scope
-    html = client.get(reverse("core:search"), {"q": "nguyen van"}).content.decode()
+    html = client.get(reverse("search"), {"q": "nguyen van"}).content.decode()
     assert "Nguyễn Văn Hùng" in html
 
 
@@ -45,14 +45,20 @@ def test_audit_page_is_scoped_by_unit(world, login):
 
 def test_audit_page_filters_and_refuses_bad_dates_clearly(world, login):
     client = login(world.user("city_leader"))
-    response = client.get(reverse("core:audit"), {"object_type": "org.staff", "date_from": "31/02/2025"},
-                          headers={"Accept-Language": "en"})
+    response = client.get(
+        reverse("core:audit"),
+        {"object_type": "org.staff", "date_from": "31/02/2025"},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 200
     assert "31/02/2025" in response.content.decode() and "alert-danger" in response.content.decode()
     html = client.get(reverse("core:audit"), {"object_type": "org.staff"}).content.decode()
     assert "Trần Thị Lan" in html and "Phường Định Công</td>" not in html
     today = datetime.date.today().strftime("%d/%m/%Y")
-    assert "Trần Thị Lan" in client.get(reverse("core:audit"), {"date_from": today, "date_to": today}).content.decode()
+    assert (
+        "Trần Thị Lan"
+        in client.get(reverse("core:audit"), {"date_from": today, "date_to": today}).content.decode()
+    )
     assert "Trần Thị Lan" not in client.get(reverse("core:audit"), {"date_to": "01/01/2020"}).content.decode()
 
 
@@ -66,9 +72,9 @@ def test_vietnamese_formats():
 def test_language_switch_changes_the_page_language(world, login):
     client = login(world.user("city_leader"))
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    english = client.get(reverse("core:home")).content.decode()
+    english = client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "vi", "next": "/"})
-    vietnamese = client.get(reverse("core:home")).content.decode()
+    vietnamese = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in english and '<html lang="vi">' in vietnamese
     with translation.override("vi"):
         assert translation.gettext("My units and roles") in vietnamese

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Seeded once for the module (it takes seconds); each test still runs in its own rolled-back transaction."""
+    """Seeded once for the module (it takes seconds); each test runs in its own rolled-back transaction."""
     with django_db_blocker.unblock():
         assert seed_demo(log=lambda message: None)
         yield
@@ -40,15 +40,24 @@ def test_city_structure_from_the_official_file(demo):
     administrative = Unit.objects.filter(kind__in=[UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP])
     assert administrative.count() == len(rows) == 526
     assert set(administrative.values_list("code", flat=True)) == {row["ward_code"] for row in rows}
-    districts = Unit.objects.filter(kind__in=[UnitKind.URBAN_DISTRICT, UnitKind.RURAL_DISTRICT, UnitKind.TOWN])
+    districts = Unit.objects.filter(
+        kind__in=[UnitKind.URBAN_DISTRICT, UnitKind.RURAL_DISTRICT, UnitKind.TOWN]
+    )
     assert districts.count() == 30
     assert districts.filter(kind=UnitKind.URBAN_DISTRICT).count() == 12
     assert districts.filter(kind=UnitKind.RURAL_DISTRICT).count() == 17
     city = Unit.objects.get(kind=UnitKind.CITY)
     # Every unit hangs under the city, and the closure knows it.
     assert UnitClosure.objects.filter(ancestor=city).count() == Unit.objects.count()
-    for kind in (UnitKind.DEPARTMENT, UnitKind.OFFICE, UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL,
-                 UnitKind.MASS_ORGANISATION, UnitKind.PUBLIC_SERVICE_UNIT, UnitKind.PARTY_AGENCY):
+    for kind in (
+        UnitKind.DEPARTMENT,
+        UnitKind.OFFICE,
+        UnitKind.PARTY_COMMITTEE,
+        UnitKind.PARTY_CELL,
+        UnitKind.MASS_ORGANISATION,
+        UnitKind.PUBLIC_SERVICE_UNIT,
+        UnitKind.PARTY_AGENCY,
+    ):
         assert Unit.objects.filter(kind=kind).exists(), kind
 
 
@@ -69,7 +78,9 @@ def test_demo_logins_see_what_the_product_promises(demo):
     assert visible("canbo.hoangliet") == {"Phường Hoàng Liệt"}
     assert visible("canbo.phucxa") == {"Phường Phúc Xá"}
     hoangmai = Unit.objects.get(code="008")
-    below_hoangmai = set(Unit.objects.filter(ancestor_links__ancestor=hoangmai).values_list("code", flat=True))
+    below_hoangmai = set(
+        Unit.objects.filter(ancestor_links__ancestor=hoangmai).values_list("code", flat=True)
+    )
     assert visible_codes("thanhtra.hoangmai", include_expired=True) == below_hoangmai
     inspector = visible("thanhtra.hoangmai")
     assert {"Quận Hoàng Mai", "Phường Hoàng Liệt", "Phường Định Công"} <= inspector
@@ -96,4 +107,7 @@ def test_second_run_keeps_the_data_and_the_chain_verifies(demo, capsys):
     assert (Unit.objects.count(), AuditRecord.objects.count()) == (units, records)
     report = audit_verify_chain()
     assert report.ok and report.checked == records
-    assert AuditRecord.objects.filter(actor_label="command:seed-demo", object_type="org.staff").count() == Staff.objects.count()
+    assert (
+        AuditRecord.objects.filter(actor_label="command:seed-demo", object_type="org.staff").count()
+        == Staff.objects.count()
+    )

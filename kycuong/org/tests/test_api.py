@@ -7,7 +7,6 @@ import json
 import pytest
 
 from conftest import SYSTEM
-
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import Post, Staff, Unit
 from kycuong.org.services import post_create, staff_create, unit_create
@@ -21,7 +20,9 @@ def state():
         list(Unit.objects.order_by("pk").values()),
         list(Staff.objects.order_by("pk").values()),
         list(Post.objects.order_by("pk").values()),
-        AuditRecord.objects.filter(action__in=["create", "update"]).exclude(object_type="accounts.apitoken").count(),
+        AuditRecord.objects.filter(action__in=["create", "update"])
+        .exclude(object_type="accounts.apitoken")
+        .count(),
     )
 
 
@@ -43,8 +44,15 @@ READS = [
     ("staff", "GET", lambda w: f"/staff/{w.hoangliet_staff.pk}", None),
     ("post", "GET", lambda w: f"/posts/{hoangliet_post(w).pk}", None),
 ]
-READ_EXPECTATIONS = {None: 401, "no_grant": 404, "phucxa_staff": 404, "badinh_head": 404,
-                     "hoangliet_staff": 200, "hoangmai_inspector": 200, "city_leader": 200}
+READ_EXPECTATIONS = {
+    None: 401,
+    "no_grant": 404,
+    "phucxa_staff": 404,
+    "badinh_head": 404,
+    "hoangliet_staff": 200,
+    "hoangmai_inspector": 200,
+    "city_leader": 200,
+}
 
 
 @pytest.mark.parametrize("label,method,path,body", READS, ids=[r[0] for r in READS])
@@ -59,22 +67,62 @@ def test_read_matrix(world, api_client, label, method, path, body, actor, expect
 
 
 WRITES = [
-    ("create unit", "POST", lambda w: "/units",
-     lambda w: {"parent_id": w.hoangmai.pk, "kind": "ward", "code": "T00340", "name": "Phường Mới"},
-     {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_head": 403, "superuser": 201}),
-    ("change unit", "PATCH", lambda w: f"/units/{w.hoangliet.pk}", lambda w: {"name": "Phường Hoàng Liệt A"},
-     {None: 401, "no_grant": 404, "phucxa_staff": 404, "hoangmai_head": 403, "superuser": 200}),
-    ("create staff", "POST", lambda w: "/staff", lambda w: {"full_name": "Lê Văn Nam", "unit_id": w.hoangliet.pk},
-     {None: 401, "no_grant": 404, "badinh_head": 404, "hoangliet_staff": 403, "hoangmai_inspector": 403,
-      "hoangmai_head": 201}),
-    ("change staff", "PATCH", lambda w: f"/staff/{w.hoangliet_staff.pk}", lambda w: {"birth_year": 1979},
-     {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_inspector": 403, "hoangmai_head": 200}),
-    ("create post", "POST", lambda w: "/posts",
-     lambda w: {"staff_id": w.hoangliet_staff.pk, "unit_id": w.dinhcong.pk, "title": "Phó Chủ tịch",
-                "role": "deputy", "start_date": "2025-01-01", "is_concurrent": True},
-     {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_observer": 403, "hoangmai_head": 201}),
-    ("end post", "PATCH", lambda w: f"/posts/{hoangliet_post(w).pk}", lambda w: {"end_date": "2026-06-30"},
-     {None: 401, "no_grant": 404, "phucxa_staff": 404, "hoangliet_staff": 403, "hoangmai_head": 200}),
+    (
+        "create unit",
+        "POST",
+        lambda w: "/units",
+        lambda w: {"parent_id": w.hoangmai.pk, "kind": "ward", "code": "T00340", "name": "Phường Mới"},
+        {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_head": 403, "superuser": 201},
+    ),
+    (
+        "change unit",
+        "PATCH",
+        lambda w: f"/units/{w.hoangliet.pk}",
+        lambda w: {"name": "Phường Hoàng Liệt A"},
+        {None: 401, "no_grant": 404, "phucxa_staff": 404, "hoangmai_head": 403, "superuser": 200},
+    ),
+    (
+        "create staff",
+        "POST",
+        lambda w: "/staff",
+        lambda w: {"full_name": "Lê Văn Nam", "unit_id": w.hoangliet.pk},
+        {
+            None: 401,
+            "no_grant": 404,
+            "badinh_head": 404,
+            "hoangliet_staff": 403,
+            "hoangmai_inspector": 403,
+            "hoangmai_head": 201,
+        },
+    ),
+    (
+        "change staff",
+        "PATCH",
+        lambda w: f"/staff/{w.hoangliet_staff.pk}",
+        lambda w: {"birth_year": 1979},
+        {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_inspector": 403, "hoangmai_head": 200},
+    ),
+    (
+        "create post",
+        "POST",
+        lambda w: "/posts",
+        lambda w: {
+            "staff_id": w.hoangliet_staff.pk,
+            "unit_id": w.dinhcong.pk,
+            "title": "Phó Chủ tịch",
+            "role": "deputy",
+            "start_date": "2025-01-01",
+            "is_concurrent": True,
+        },
+        {None: 401, "no_grant": 404, "badinh_head": 404, "hoangmai_observer": 403, "hoangmai_head": 201},
+    ),
+    (
+        "end post",
+        "PATCH",
+        lambda w: f"/posts/{hoangliet_post(w).pk}",
+        lambda w: {"end_date": "2026-06-30"},
+        {None: 401, "no_grant": 404, "phucxa_staff": 404, "hoangliet_staff": 403, "hoangmai_head": 200},
+    ),
 ]
 
 
@@ -129,16 +177,24 @@ def test_pagination_reports_more_without_counting(world, api_client):
 def test_validation_errors_are_localised_problem_details_and_change_nothing(world, api_client):
     client = api_client(world.user("superuser"))
     before = state()
-    response = client.post("/api/v1/units", data=json.dumps({"kind": "planet", "name": ""}),
-                           content_type="application/json", headers={"Accept-Language": "vi"})
+    response = client.post(
+        "/api/v1/units",
+        data=json.dumps({"kind": "planet", "name": ""}),
+        content_type="application/json",
+        headers={"Accept-Language": "vi"},
+    )
     assert response.status_code == 422
     body = response.json()
     assert response["Content-Type"] == "application/problem+json"
     fields = {error["field"] for error in body["errors"]}
     assert {"kind", "name", "code"} <= fields
     assert state() == before
-    duplicate = call(client, "POST", "/units", {"parent_id": world.city.pk, "kind": "ward", "code": "T00337",
-                                               "name": "Trùng mã"})
+    duplicate = call(
+        client,
+        "POST",
+        "/units",
+        {"parent_id": world.city.pk, "kind": "ward", "code": "T00337", "name": "Trùng mã"},
+    )
     assert duplicate.status_code == 422
     assert [e["field"] for e in duplicate.json()["errors"]] == ["code"]
     assert state() == before
@@ -152,7 +208,9 @@ def test_moving_a_unit_under_its_own_descendant_is_refused(world, api_client):
 
 
 def test_unknown_fields_are_refused(world, api_client):
-    response = call(api_client(world.user("superuser")), "PATCH", f"/units/{world.hoangliet.pk}", {"depth": 9})
+    response = call(
+        api_client(world.user("superuser")), "PATCH", f"/units/{world.hoangliet.pk}", {"depth": 9}
+    )
     assert response.status_code == 422
 
 
@@ -171,9 +229,49 @@ def test_list_query_count_does_not_grow_with_rows(world, api_client, path):
     call(client, "GET", path)  # the token's last-use bookkeeping happens once a minute; keep it out
     small = count_queries(lambda: call(client, "GET", path))
     for index in range(15):
-        unit = unit_create(actor=SYSTEM, parent=world.badinh, kind="ward", code=f"X{index}", name=f"Phường {index}")
+        unit = unit_create(
+            actor=SYSTEM, parent=world.badinh, kind="ward", code=f"X{index}", name=f"Phường {index}"
+        )
         staff = staff_create(actor=SYSTEM, unit=unit, full_name=f"Người {index}")
-        post_create(actor=SYSTEM, staff=staff, unit=unit, title="Công chức", role="member",
-                    start_date=datetime.date(2024, 1, 1))
+        post_create(
+            actor=SYSTEM,
+            staff=staff,
+            unit=unit,
+            title="Công chức",
+            role="member",
+            start_date=datetime.date(2024, 1, 1),
+        )
     large = count_queries(lambda: call(client, "GET", path))
     assert large == small
+
+
+@pytest.mark.parametrize("field", ["unit_id", "full_name", "category"])
+def test_required_fields_sent_as_null_are_refused(world, api_client, field):
+    before = state()
+    response = call(
+        api_client(world.user("hoangmai_head")), "PATCH", f"/staff/{world.hoangliet_staff.pk}", {field: None}
+    )
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    assert state() == before
+
+
+def test_details_never_show_what_lies_outside_the_scope(world, api_client):
+    post_create(
+        actor=SYSTEM,
+        staff=world.hoangliet_staff,
+        unit=world.phucxa,
+        title="Kiêm nhiệm",
+        role="member",
+        start_date=datetime.date(2024, 1, 1),
+        is_concurrent=True,
+    )
+    inspector = api_client(world.user("hoangmai_inspector"))
+    person = call(inspector, "GET", f"/staff/{world.hoangliet_staff.pk}").json()
+    assert [post["unit_name"] for post in person["posts"]] == ["Phường Hoàng Liệt"]
+    leader = api_client(world.user("city_leader"))
+    everything = call(leader, "GET", f"/staff/{world.hoangliet_staff.pk}").json()
+    assert {post["unit_name"] for post in everything["posts"]} == {"Phường Hoàng Liệt", "Phường Phúc Xá"}
+    ward_staff = api_client(world.user("hoangliet_staff"))
+    assert call(ward_staff, "GET", f"/units/{world.hoangliet.pk}").json()["parent_name"] is None
+    assert call(inspector, "GET", f"/units/{world.hoangliet.pk}").json()["parent_name"] == "Quận Hoàng Mai"

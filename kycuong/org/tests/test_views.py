@@ -11,8 +11,14 @@ PAGES = [
     ("staff page", lambda w: reverse("org:staff-detail", args=[w.hoangliet_staff.pk]), "Nguyễn Văn Hùng"),
 ]
 # Who may open pages about Phường Hoàng Liệt (or, for the branch, Quận Hoàng Mai).
-EXPECTED = {"no_grant": 404, "phucxa_staff": 404, "badinh_head": 404, "hoangmai_inspector": 200,
-            "city_leader": 200, "superuser": 200}
+EXPECTED = {
+    "no_grant": 404,
+    "phucxa_staff": 404,
+    "badinh_head": 404,
+    "hoangmai_inspector": 200,
+    "city_leader": 200,
+    "superuser": 200,
+}
 
 
 @pytest.mark.parametrize("label,url,text", PAGES, ids=[p[0] for p in PAGES])
@@ -46,7 +52,10 @@ def test_htmx_requests_get_the_partial_only(world, login):
     partial = client.get(url, {"q": "nguyen"}, headers={"HX-Request": "true"})
     assert b"<html" in full.content and b"<html" not in partial.content
     assert "Nguyễn Văn Hùng" in partial.content.decode()
-    assert "Nguyễn Văn Hùng" not in client.get(url, {"q": "tran thi"}, headers={"HX-Request": "true"}).content.decode()
+    assert (
+        "Nguyễn Văn Hùng"
+        not in client.get(url, {"q": "tran thi"}, headers={"HX-Request": "true"}).content.decode()
+    )
 
 
 def test_unit_tree_page_query_count_is_constant(world, login, django_assert_max_num_queries):

@@ -11,10 +11,18 @@ class Command(BaseCommand):
     help = "Run the background worker: the scheduler of periodic jobs and the database task worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--schedule-interval", type=float, default=30.0,
-                            help="Seconds between checks for due periodic jobs (default 30).")
-        parser.add_argument("--no-scheduler", action="store_true", help="Only run tasks; enqueue no periodic jobs.")
-        parser.add_argument("--batch", action="store_true", help="Run the jobs that are due and queued, then exit.")
+        parser.add_argument(
+            "--schedule-interval",
+            type=float,
+            default=30.0,
+            help="Seconds between checks for due periodic jobs (default 30).",
+        )
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="Only run tasks; enqueue no periodic jobs."
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="Run the jobs that are due and queued, then exit."
+        )
 
     def handle(self, *args, schedule_interval, no_scheduler, batch, verbosity, **options):
         from kycuong.core import jobs

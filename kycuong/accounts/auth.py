@@ -1,0 +1,19 @@
+"""API authentication: personal bearer tokens, or the page session (with CSRF) for the docs page."""
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from .services import api_token_authenticate
+
+
+class BearerTokenAuth(HttpBearer):
+    openapi_description = "Personal API token: Authorization: Bearer kc_…"
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [BearerTokenAuth(), SessionAuth()]

@@ -1,0 +1,34 @@
+"""The API schema is committed (docs/openapi.json), so every change to it is deliberate and reviewed."""
+
+import json
+from pathlib import Path
+
+from kycuong.api import api
+
+COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+REGENERATE = (
+    "kycuong export_openapi_schema --api kycuong.api.api --indent 2 --sorted --output docs/openapi.json"
+)
+
+
+def generated() -> dict:
+    return json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), sort_keys=True, default=str))
+
+
+def test_committed_schema_matches_the_code():
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert generated() == committed, f"The API changed; review it and regenerate the schema: {REGENERATE}"
+
+
+def test_every_operation_declares_its_error_responses():
+    schema = generated()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            if path != "/api/v1/auth/token":
+                assert {"401"} <= codes, f"{method} {path}"
+                assert operation.get("security"), f"{method} {path} declares no security"
+            if method in ("post", "patch", "delete") and path != "/api/v1/auth/token":
+                assert {"401", "403", "404", "422"} <= codes, f"{method} {path}"
+            if "{" in path:
+                assert "404" in codes, f"{method} {path}"
