@@ -2,7 +2,6 @@ import datetime
 import logging
 
 from django.apps import apps
-
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse

@@ -44,7 +44,8 @@ def browser():
         browser.close()
 
 
-def _new_page(browser, viewport):
+def _open_page(browser, viewport):
+    """A fresh context (no cookies) asking for Vietnamese; fails the test on uncaught JavaScript errors."""
     context = browser.new_context(
         viewport=viewport,
         locale="vi-VN",
@@ -52,23 +53,25 @@ def _new_page(browser, viewport):
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
-    return context, context.new_page()
+    page = context.new_page()
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    yield page
+    context.close()
+    if script_errors:
+        pytest.fail("uncaught JavaScript errors in the page:\n" + "\n".join(script_errors), pytrace=False)
 
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (no cookies) per test, desktop-sized, asking for Vietnamese."""
-    context, page = _new_page(browser, {"width": 1280, "height": 800})
-    yield page
-    context.close()
+    """Desktop-sized (1280x800)."""
+    yield from _open_page(browser, {"width": 1280, "height": 800})
 
 
 @pytest.fixture
 def phone_page(browser):
-    """Like `page`, in a phone-sized viewport."""
-    context, page = _new_page(browser, {"width": 390, "height": 844})
-    yield page
-    context.close()
+    """Phone-sized (390x844): the navigation collapses."""
+    yield from _open_page(browser, {"width": 390, "height": 844})
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def test_inspector_walks_tree_unit_search_and_language(page, login):
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(hoangliet_in_branch).to_be_visible()
     branch_count = branch.locator(":scope > li").count()
+    assert branch_count > 1
     # The count shown next to the node matches what the branch loaded.
     expect(toggle.locator("xpath=following-sibling::span[contains(@class, 'small')][1]")).to_have_text(
         f"({branch_count})"
@@ -98,7 +99,8 @@ def test_inspector_walks_tree_unit_search_and_language(page, login):
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search/\?q=hoang\+liet$"))
     page.wait_for_load_state("load")
-    expect(page.get_by_test_id("unit-results").get_by_role("link", name="Phường Hoàng Liệt", exact=True)).to_be_visible()
+    unit_results = page.get_by_test_id("unit-results")
+    expect(unit_results.get_by_role("link", name="Phường Hoàng Liệt", exact=True)).to_be_visible()
 
     # ...and a ward outside the scope is not found.
     search = page.locator("#global-search")
