@@ -58,10 +58,8 @@ def user_create(
     staff: Staff | None = None,
     is_superuser: bool = False,
 ) -> User:
-    if staff is not None:
-        require(actor, "org.change_staff", staff.unit_id)
-    elif not getattr(actor, "is_superuser", False):
-        require(actor, "accounts.add_grant", None)
+    # An account for a person needs the right over their unit; one for nobody in particular, full authority.
+    require(actor, "org.change_staff" if staff else "accounts.add_grant", staff.unit_id if staff else None)
     user = User(
         username=username,
         first_name=first_name,

@@ -11,42 +11,29 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _error_page(request, status: int, title: str, message: str) -> HttpResponse:
+    return render(
+        request, "errors/error.html", {"status": status, "title": title, "message": message}, status=status
+    )
+
+
 def page_not_found(request, exception=None) -> HttpResponse:
     if _is_api(request):
         return problem(request, 404, _("Not found."))
-    return render(
-        request,
-        "errors/error.html",
-        {
-            "status": 404,
-            "title": _("Page not found"),
-            "message": _("This page does not exist, or you do not have access to it."),
-        },
-        status=404,
+    return _error_page(
+        request, 404, _("Page not found"), _("This page does not exist, or you do not have access to it.")
     )
 
 
 def permission_denied(request, exception=None) -> HttpResponse:
     if _is_api(request):
         return problem(request, 403, _("Forbidden."))
-    return render(
-        request,
-        "errors/error.html",
-        {"status": 403, "title": _("Access denied"), "message": _("You do not have permission to do this.")},
-        status=403,
-    )
+    return _error_page(request, 403, _("Access denied"), _("You do not have permission to do this."))
 
 
 def server_error(request) -> HttpResponse:
     if _is_api(request):
         return problem(request, 500, _("Internal error."))
-    return render(
-        request,
-        "errors/error.html",
-        {
-            "status": 500,
-            "title": _("Something went wrong"),
-            "message": _("The error has been logged. Please try again later."),
-        },
-        status=500,
+    return _error_page(
+        request, 500, _("Something went wrong"), _("The error has been logged. Please try again later.")
     )

@@ -20,7 +20,16 @@ from kycuong.accounts.services import roles_sync
 from kycuong.core.audit import audit_write, entry_for, snapshot
 from kycuong.core.context import SystemActor
 from kycuong.core.text import fold
-from kycuong.org.models import Post, PostRole, Staff, StaffCategory, Unit, UnitClosure, UnitKind
+from kycuong.org.models import (
+    ADMINISTRATIVE_KINDS,
+    Post,
+    PostRole,
+    Staff,
+    StaffCategory,
+    Unit,
+    UnitClosure,
+    UnitKind,
+)
 
 from .names import NameMaker
 
@@ -291,20 +300,7 @@ def _party_committee_name(unit: Unit) -> str:
 @demo_loader("party")
 def load_party_organisations(ctx: DemoContext) -> None:
     """A Party committee beside each administrative unit, its inspection committee, and cells under wards."""
-    admin_units = [
-        u
-        for u in ctx.units.values()
-        if u.kind
-        in (
-            UnitKind.CITY,
-            UnitKind.URBAN_DISTRICT,
-            UnitKind.RURAL_DISTRICT,
-            UnitKind.TOWN,
-            UnitKind.WARD,
-            UnitKind.COMMUNE,
-            UnitKind.TOWNSHIP,
-        )
-    ]
+    admin_units = [unit for unit in ctx.units.values() if unit.kind in ADMINISTRATIVE_KINDS]
     committees = []
     for unit in admin_units:
         name = _party_committee_name(unit)
