@@ -115,6 +115,12 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def password() -> str:
+    """The password of every user of the `world` fixture."""
+    return PASSWORD
+
+
+@pytest.fixture
 def login(client):
     """Log a user into the test client (fresh scope cache per user)."""
 

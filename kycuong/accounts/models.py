@@ -28,6 +28,10 @@ class User(AbstractUser):
         full_name = self.get_full_name()
         return f"{full_name} ({self.username})" if full_name else self.username
 
+    def get_full_name(self) -> str:
+        # Vietnamese order: family and middle names (last_name) before the given name (first_name).
+        return " ".join(part for part in (self.last_name, self.first_name) if part).strip()
+
 
 class Role(models.Model):
     """A named set of permissions; what a role may do is data an administrator can change."""
@@ -85,8 +89,10 @@ class Grant(models.Model):
         indexes = [models.Index(fields=["user", "role"], name="grant_user_role_idx")]
 
     def __str__(self) -> str:
-        scope = _("and sub-units") if self.include_descendants else _("only")
-        return f"{self.user.username}: {self.role} @ {self.unit} ({scope})"
+        # Stored in audit records, so it carries no translated words: "+" marks a grant covering sub-units.
+        return (
+            f"{self.user.username}: {self.role.code} @ {self.unit}{' +' if self.include_descendants else ''}"
+        )
 
 
 TOKEN_PREFIX = "kc_"

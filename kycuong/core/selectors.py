@@ -20,6 +20,7 @@ def audit_list(
     unit_id: int | None = None,
     with_descendants: bool = True,
     actor_id: int | None = None,
+    actor_label: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
     action: str | None = None,
@@ -37,6 +38,8 @@ def audit_list(
             records = records.filter(unit_id=unit_id)
     if actor_id is not None:
         records = records.filter(actor_id=actor_id)
+    if actor_label:
+        records = records.filter(actor_label=actor_label)
     if object_type:
         records = records.filter(object_type=object_type)
     if object_id:

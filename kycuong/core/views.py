@@ -6,7 +6,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from kycuong.core.scoping import has_any_grant, restrict
@@ -41,47 +40,39 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
 
 
-def _parse_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @scoped_view
 def audit_log(request):
+    """The audit log within the user's scope, filtered by unit (official code), user name, kind and period."""
     params = request.GET
     errors = []
     dates: dict[str, datetime.date | None] = {}
     for name in ("date_from", "date_to"):
         raw = params.get(name, "").strip()
-        parsed = None
-        if raw:
-            parsed = parse_date(raw)
-            if parsed is None:
-                try:
-                    parsed = datetime.datetime.strptime(raw, "%d/%m/%Y").date()
-                except ValueError:
-                    errors.append(_("“%(value)s” is not a date (dd/mm/yyyy).") % {"value": raw})
-        dates[name] = parsed
-    unit_id = _parse_int(params.get("unit"))
+        dates[name] = _parse_day(raw) if raw else None
+        if raw and dates[name] is None:
+            errors.append(_("“%(value)s” is not a date (dd/mm/yyyy).") % {"value": raw})
+    unit_code = params.get("unit", "").strip()
     unit = None
-    if unit_id:
+    if unit_code:
         # A unit outside the scope filters to nothing, exactly like a unit that does not exist.
-        unit = restrict(
-            apps.get_model("org", "Unit").objects.filter(pk=unit_id), request.user, "org.view_unit"
-        ).first()
-    records = audit_list(
-        actor=request.user,
-        unit_id=unit.pk if unit else (-1 if unit_id else None),
-        actor_id=_parse_int(params.get("user")),
-        object_type=params.get("object_type") or None,
-        date_from=dates["date_from"],
-        date_to=dates["date_to"],
-    )
-    page = page_of(records, params.get("page"))
+        units = apps.get_model("org", "Unit").objects.filter(code=unit_code)
+        unit = restrict(units, request.user, "org.view_unit").first()
+        if unit is None:
+            errors.append(_("No unit with the code “%(code)s”.") % {"code": unit_code})
+    username = params.get("user", "").strip()
+    if errors:
+        records = audit_list(actor=request.user).none()
+    else:
+        records = audit_list(
+            actor=request.user,
+            unit_id=unit.pk if unit else None,
+            actor_label=username or None,
+            object_type=params.get("object_type") or None,
+            date_from=dates["date_from"],
+            date_to=dates["date_to"],
+        )
     context = {
-        "page": page,
+        "page": page_of(records, params.get("page")),
         "filters": params,
         "unit": unit,
         "errors": errors,
@@ -90,3 +81,12 @@ def audit_log(request):
     }
     template = "core/audit_log.html#records" if is_htmx(request) else "core/audit_log.html"
     return render(request, template, context)
+
+
+def _parse_day(raw: str) -> datetime.date | None:
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    return None

@@ -18,10 +18,8 @@ def obtain(client, username, password, **extra):
     )
 
 
-def test_obtain_token_and_use_it(world, client):
-    from conftest import PASSWORD
-
-    response = obtain(client, "staff.hl", PASSWORD, name="script")
+def test_obtain_token_and_use_it(world, client, password):
+    response = obtain(client, "staff.hl", password, name="script")
     assert response.status_code == 201
     body = response.json()
     token = body["token"]
@@ -54,13 +52,11 @@ def test_wrong_password_is_a_localised_401_problem(world, client):
     assert not ApiToken.objects.exists()
 
 
-def test_inactive_user_cannot_obtain_a_token(world, client):
-    from conftest import PASSWORD
-
+def test_inactive_user_cannot_obtain_a_token(world, client, password):
     user = world.user("hoangliet_staff")
     user.is_active = False
     user.save()
-    assert obtain(client, "staff.hl", PASSWORD).status_code == 401
+    assert obtain(client, "staff.hl", password).status_code == 401
 
 
 @pytest.mark.parametrize("state", ["revoked", "expired", "garbage"])

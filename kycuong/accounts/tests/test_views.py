@@ -16,12 +16,10 @@ def test_production_hasher_is_argon2():
     assert django_settings.AUTH_USER_MODEL == "accounts.User"
 
 
-def test_login_page_logs_in_and_audits_the_login(world, client):
-    from conftest import PASSWORD
-
+def test_login_page_logs_in_and_audits_the_login(world, client, password):
     page = client.get(reverse("accounts:login"))
     assert page.status_code == 200 and b'autocomplete="current-password"' in page.content
-    response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": PASSWORD})
+    response = client.post(reverse("accounts:login"), {"username": "staff.hl", "password": password})
     assert response.status_code == 302 and response.url == reverse("home")
     assert AuditRecord.objects.filter(action="login", actor_label="staff.hl").count() == 1
 

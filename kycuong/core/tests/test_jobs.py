@@ -21,7 +21,9 @@ def test_a_periodic_job_is_enqueued_once_per_slot():
     assert DBTaskResult.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_queued_audit_verification(world):
+    # The worker closes and reopens database connections, so it cannot run inside a test transaction.
     call_command("worker", batch=True, verbosity=0)
     result = DBTaskResult.objects.get()
     assert result.status == "SUCCESSFUL"

@@ -35,9 +35,9 @@ def test_audit_page_is_scoped_by_unit(world, login):
     assert hoangliet_records > 0
     url = reverse("core:audit")
     for actor in REFUSED_AUDIT_VIEWERS:
-        html = login(world.user(actor)).get(url, {"unit": world.hoangliet.pk}).content.decode()
+        html = login(world.user(actor)).get(url, {"unit": world.hoangliet.code}).content.decode()
         assert "Nguyễn Văn Hùng" not in html, actor  # the ward's staff record, created in the world fixture
-    html = login(world.user("hoangmai_inspector")).get(url, {"unit": world.hoangliet.pk}).content.decode()
+    html = login(world.user("hoangmai_inspector")).get(url, {"unit": world.hoangliet.code}).content.decode()
     assert "Nguyễn Văn Hùng" in html
     html = login(world.user("hoangmai_inspector")).get(url).content.decode()
     assert "Phường Phúc Xá" not in html and "Trần Thị Lan" not in html
@@ -79,3 +79,19 @@ def test_language_switch_changes_the_page_language(world, login):
     with translation.override("vi"):
         assert translation.gettext("My units and roles") in vietnamese
     assert "My units and roles" in english
+
+
+def test_audit_page_filters_by_unit_code_and_user_name(world, login):
+    from kycuong.org.services import staff_update
+
+    staff_update(actor=world.user("hoangmai_head"), staff=world.hoangliet_staff, birth_year=1979)
+    client = login(world.user("hoangmai_inspector"))
+    by_head = client.get(reverse("core:audit"), {"user": "head.hm"}).content.decode()
+    assert "1979" in by_head and "Phường Định Công" not in by_head
+    by_setup = client.get(reverse("core:audit"), {"user": "command:test-setup"}).content.decode()
+    assert "Phường Định Công" in by_setup and "1979" not in by_setup
+    outside = client.get(
+        reverse("core:audit"), {"unit": world.phucxa.code}, headers={"Accept-Language": "en"}
+    )
+    html = outside.content.decode()
+    assert f"No unit with the code “{world.phucxa.code}”" in html and "Trần Thị Lan" not in html

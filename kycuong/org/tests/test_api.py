@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from conftest import SYSTEM
+from kycuong.core.context import SystemActor
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import Post, Staff, Unit
 from kycuong.org.services import post_create, staff_create, unit_create
 
 pytestmark = pytest.mark.django_db
+SYSTEM = SystemActor("test-setup", kind="command")  # as in conftest's world fixture
 
 
 def state():

@@ -3,12 +3,13 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from conftest import SYSTEM
+from kycuong.core.context import SystemActor
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import Unit, UnitClosure, UnitKind
 from kycuong.org.services import post_end, staff_create, staff_update, unit_create, unit_update
 
 pytestmark = pytest.mark.django_db
+SYSTEM = SystemActor("test-setup", kind="command")  # as in conftest's world fixture
 
 
 def closure_pairs() -> set[tuple[str, str, int]]:
