@@ -27,7 +27,9 @@ def test_no_message_is_left_untranslated_or_fuzzy(selection):
 
 def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     """Extract the strings anew in a copy of the tree: a new string without a translation fails here."""
-    shutil.copytree(ROOT / "kycuong", tmp_path / "kycuong", ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copytree(
+        ROOT / "kycuong", tmp_path / "kycuong", ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+    )
     shutil.copytree(ROOT / "locale", tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo"))
     cwd = os.getcwd()
     os.chdir(tmp_path)
