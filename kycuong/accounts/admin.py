@@ -31,6 +31,16 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     inlines = [GrantInline]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Kỷ Cương", {"fields": ["staff"]}))
 
+    def user_change_password(self, request, id, form_url=""):
+        # Django's view saves the form itself; record the change (never the hash) in the same transaction.
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and before is not None and user.password != before:
+                audit_write(actor=request.user, entries=[entry_for(user, "password_change")])
+        return response
+
 
 @admin.register(Role)
 class RoleAdmin(AuditedModelAdmin):

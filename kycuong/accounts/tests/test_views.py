@@ -77,7 +77,7 @@ def test_default_roles_exist_after_migrate_and_their_creation_is_audited():
     assert head.permissions.filter(codename="change_staff").exists()
 
 
-def test_createsuperuser_and_changepassword_are_audited(db):
+def test_createsuperuser_and_changepassword_are_audited(db, monkeypatch):
     from django.core.management import call_command
 
     from kycuong.accounts.models import User
@@ -87,3 +87,25 @@ def test_createsuperuser_and_changepassword_are_audited(db):
     created = AuditRecord.objects.get(object_type="accounts.user", object_id=str(user.pk))
     assert created.action == "create" and created.actor_label == "command:createsuperuser"
     assert "password" not in created.after
+
+    # changepassword asks twice on the terminal; answer its prompt as a person would.
+    from kycuong.accounts.management.commands.changepassword import Command as ChangePassword
+
+    monkeypatch.setattr(ChangePassword, "_get_pass", lambda self, prompt="": "a-new-long-passphrase-42")
+    call_command("changepassword", "ops", verbosity=0)
+    changed = AuditRecord.objects.filter(object_id=str(user.pk), action="password_change").get()
+    assert changed.actor_label == "command:changepassword" and changed.after is None
+    user.refresh_from_db()
+    assert user.check_password("a-new-long-passphrase-42")
+
+
+def test_admin_password_change_is_audited(world, login):
+    target = world.user("phucxa_staff")
+    client = login(world.user("superuser"))
+    url = reverse("admin:auth_user_password_change", args=[target.pk])
+    response = client.post(
+        url, {"password1": "another-long-secret-77", "password2": "another-long-secret-77"}
+    )
+    assert response.status_code == 302
+    record = AuditRecord.objects.get(object_id=str(target.pk), action="password_change")
+    assert record.actor_label == "root"
