@@ -55,15 +55,33 @@ def covered_units(actor, permission: str) -> QuerySet | None:
     return cache[permission]
 
 
+def _unit_condition(model, lookup: str, units: QuerySet) -> Q:
+    field = model._meta.get_field(lookup.split("__", 1)[0])
+    if field.many_to_many:
+        # A subquery on the link table keeps one row per object (a join would repeat it per unit).
+        through = field.remote_field.through
+        own, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        return Q(pk__in=through.objects.filter(**{f"{target}__in": units}).values(own))
+    return Q(**{f"{lookup}__in": units})
+
+
 def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
-    """Only the rows of `queryset` that lie in units where `actor` holds `permission`."""
-    field = getattr(queryset.model, "SCOPE_UNIT_FIELD", None)
+    """Only the rows of `queryset` that lie in units where `actor` holds `permission`.
+
+    A model names its unit in SCOPE_UNIT_FIELD; SCOPE_EXTRA_UNIT_FIELDS may name more units that also make
+    an object visible (a task is seen by its lead unit, its assigning unit and its cooperating units).
+    """
+    model = queryset.model
+    field = getattr(model, "SCOPE_UNIT_FIELD", None)
     if field is None:
-        raise TypeError(f"{queryset.model.__name__} declares no SCOPE_UNIT_FIELD and cannot be scoped")
+        raise TypeError(f"{model.__name__} declares no SCOPE_UNIT_FIELD and cannot be scoped")
     units = covered_units(actor, permission)
     if units is None:
         return queryset
-    return queryset.filter(**{f"{field}__in": units})
+    condition = _unit_condition(model, field, units)
+    for extra in getattr(model, "SCOPE_EXTRA_UNIT_FIELDS", ()):
+        condition |= _unit_condition(model, extra, units)
+    return queryset.filter(condition)
 
 
 def can(actor, permission: str, unit_id: int | None) -> bool:
