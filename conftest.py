@@ -8,6 +8,7 @@ from django.test import Client
 
 from kycuong.accounts.models import Role, User
 from kycuong.accounts.services import grant_create, roles_sync, user_create
+from kycuong.core.calendar import calendar_cache_clear
 from kycuong.core.context import SystemActor
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import PostRole, UnitKind
@@ -41,6 +42,14 @@ def _user(username: str, **extra) -> User:
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that are not about hashing need not pay for it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar():
+    # The working-day cache outlives a test's rolled-back transaction; start each test from the database.
+    calendar_cache_clear()
+    yield
+    calendar_cache_clear()
 
 
 @pytest.fixture

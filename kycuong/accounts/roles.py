@@ -6,6 +6,13 @@ VIEW_ORG = ["org.view_unit", "org.view_staff", "org.view_post"]
 MANAGE_STAFF = ["org.add_staff", "org.change_staff", "org.add_post", "org.change_post"]
 MANAGE_UNITS = ["org.add_unit", "org.change_unit"]
 VIEW_AUDIT = ["core.view_auditrecord"]
+VIEW_CALENDAR = ["core.view_calendarday"]
+MANAGE_CALENDAR = [
+    *VIEW_CALENDAR,
+    "core.add_calendarday",
+    "core.change_calendarday",
+    "core.delete_calendarday",
+]
 MANAGE_GRANTS = [
     "accounts.view_grant",
     "accounts.add_grant",
@@ -17,31 +24,31 @@ DEFAULT_ROLES: dict[str, dict] = {
     "system_admin": {
         "name": "Quản trị hệ thống",
         "name_en": N_("System administrator"),
-        "permissions": VIEW_ORG + MANAGE_STAFF + MANAGE_UNITS + VIEW_AUDIT + MANAGE_GRANTS,
+        "permissions": VIEW_ORG + MANAGE_CALENDAR + MANAGE_STAFF + MANAGE_UNITS + VIEW_AUDIT + MANAGE_GRANTS,
     },
     "city_leader": {
         "name": "Lãnh đạo thành phố",
         "name_en": N_("City leader"),
-        "permissions": VIEW_ORG + VIEW_AUDIT + ["accounts.view_grant"],
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + ["accounts.view_grant"],
     },
     "unit_head": {
         "name": "Người đứng đầu đơn vị",
         "name_en": N_("Head of unit"),
-        "permissions": VIEW_ORG + MANAGE_STAFF + VIEW_AUDIT + ["accounts.view_grant"],
+        "permissions": VIEW_ORG + VIEW_CALENDAR + MANAGE_STAFF + VIEW_AUDIT + ["accounts.view_grant"],
     },
     "unit_staff": {
         "name": "Cán bộ đơn vị",
         "name_en": N_("Unit staff"),
-        "permissions": VIEW_ORG,
+        "permissions": VIEW_ORG + VIEW_CALENDAR,
     },
     "inspector": {
         "name": "Cán bộ kiểm tra",
         "name_en": N_("Inspector"),
-        "permissions": VIEW_ORG + VIEW_AUDIT,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT,
     },
     "observer": {
         "name": "Quan sát viên (chỉ xem)",
         "name_en": N_("Observer (read only)"),
-        "permissions": VIEW_ORG,
+        "permissions": VIEW_ORG + VIEW_CALENDAR,
     },
 }

@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_created, audit_deleted, audit_updated, snapshot
-from .models import AuditRecord
+from .models import AuditRecord, CalendarDay
+from .services import calendar_day_remove, calendar_day_set
 from .text import fold
 
 admin.site.site_header = _("Kỷ Cương administration")
@@ -65,3 +67,33 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedModelAdmin):
+    list_display = ["day", "weekday", "is_working_day", "name", "legal_basis"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "day"
+    ordering = ["-day"]
+    fields = ["day", "is_working_day", "name", "legal_basis"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return formats.date_format(obj.day, "l")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The service keys a row by its day: another day is another row.
+        return ["day"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        saved = calendar_day_set(
+            actor=request.user,
+            day=obj.day,
+            is_working_day=obj.is_working_day,
+            name=obj.name,
+            legal_basis=obj.legal_basis,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        calendar_day_remove(actor=request.user, calendar_day=obj)

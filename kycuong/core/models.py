@@ -95,3 +95,33 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot}"
+
+
+class CalendarDay(models.Model):
+    """An announced exception to the working-day rule: an extra day off, or a make-up working day.
+
+    The default rule (Monday to Friday, less Vietnam's public holidays) lives in `kycuong.core.calendar`;
+    a row here always wins over it. Rows are data an administrator keeps, not code: the Government
+    announces swaps every year.
+    """
+
+    day = models.DateField(_("day"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        help_text=_("Ticked: a make-up working day (a Saturday that is worked). Unticked: an extra day off."),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    legal_basis = models.TextField(
+        _("legal basis"), blank=True, default="", help_text=_("The document that announced this day.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("days off and make-up days")
+
+    def __str__(self) -> str:
+        kind = _("working day") if self.is_working_day else _("day off")
+        return f"{self.day:%d/%m/%Y} ({kind}): {self.name}"
