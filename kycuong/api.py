@@ -6,7 +6,9 @@ from kycuong.accounts.api import router as accounts_router
 from kycuong.accounts.auth import API_AUTH
 from kycuong.core.api import router as audit_router
 from kycuong.core.api_support import install_problem_handlers
+from kycuong.notifications.api import router as notifications_router
 from kycuong.org.api import router as org_router
+from kycuong.tasks.api import router as tasks_router
 
 api = NinjaAPI(
     title="Kỷ Cương API",
@@ -23,3 +25,5 @@ install_problem_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", org_router)
 api.add_router("", audit_router)
+api.add_router("", notifications_router)
+api.add_router("", tasks_router)

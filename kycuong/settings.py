@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kycuong.core",
     "kycuong.org",
+    "kycuong.notifications",
+    "kycuong.tasks",
     "kycuong.demo",
 ]
 
@@ -162,6 +164,8 @@ TASKS = {
 MAILERS = {
     "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
 }
+# The address users reach the product at, for links in e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kycuong@localhost")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -170,6 +174,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # Who is mailed when something needs an operator (a broken audit chain): comma-separated e-mail addresses.
 ADMINS = env_list("ADMINS", "")
+# Task follow-up: when a task counts as at risk, and when reminders go out (working days before the due date).
+TASK_AT_RISK_MARGIN_PERCENT = int(os.environ.get("TASK_AT_RISK_MARGIN_PERCENT", "25"))
+TASK_AT_RISK_DUE_WITHIN_WORKING_DAYS = int(os.environ.get("TASK_AT_RISK_DUE_WITHIN_WORKING_DAYS", "3"))
+TASK_AT_RISK_REPORT_AGE_DAYS = int(os.environ.get("TASK_AT_RISK_REPORT_AGE_DAYS", "7"))
+TASK_REMINDER_WORKING_DAYS = [int(n) for n in env_list("TASK_REMINDER_WORKING_DAYS", "3,1")]
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "kycuong-demo")
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))
 

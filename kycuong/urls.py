@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("kycuong.accounts.urls")),
     path("", include("kycuong.org.urls")),
+    path("", include("kycuong.notifications.urls")),
+    path("", include("kycuong.tasks.urls")),
     path("", include("kycuong.core.urls")),
     path("", portal_views.home, name="home"),
     path("search/", portal_views.search, name="search"),

@@ -41,6 +41,9 @@ class Role(models.Model):
     name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
     permissions = models.ManyToManyField(Permission, verbose_name=_("permissions"), blank=True)
+    # The default permissions ("app.codename") already offered to this role once. A default added by a newer
+    # version is granted on the next migrate; one an administrator took away is not given back.
+    defaults_applied = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

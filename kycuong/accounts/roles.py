@@ -13,6 +13,9 @@ MANAGE_CALENDAR = [
     "core.change_calendarday",
     "core.delete_calendarday",
 ]
+VIEW_TASKS = ["tasks.view_task", "tasks.view_sourcedocument"]
+WORK_TASKS = [*VIEW_TASKS, "tasks.work_task"]
+ASSIGN_TASKS = [*VIEW_TASKS, "tasks.assign_task"]
 MANAGE_GRANTS = [
     "accounts.view_grant",
     "accounts.add_grant",
@@ -24,31 +27,44 @@ DEFAULT_ROLES: dict[str, dict] = {
     "system_admin": {
         "name": "Quản trị hệ thống",
         "name_en": N_("System administrator"),
-        "permissions": VIEW_ORG + MANAGE_CALENDAR + MANAGE_STAFF + MANAGE_UNITS + VIEW_AUDIT + MANAGE_GRANTS,
+        "permissions": VIEW_ORG
+        + MANAGE_CALENDAR
+        + MANAGE_STAFF
+        + MANAGE_UNITS
+        + VIEW_AUDIT
+        + MANAGE_GRANTS
+        + ASSIGN_TASKS
+        + WORK_TASKS,
     },
     "city_leader": {
         "name": "Lãnh đạo thành phố",
         "name_en": N_("City leader"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + ["accounts.view_grant"],
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + ["accounts.view_grant"] + ASSIGN_TASKS,
     },
     "unit_head": {
         "name": "Người đứng đầu đơn vị",
         "name_en": N_("Head of unit"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + MANAGE_STAFF + VIEW_AUDIT + ["accounts.view_grant"],
+        "permissions": VIEW_ORG
+        + VIEW_CALENDAR
+        + MANAGE_STAFF
+        + VIEW_AUDIT
+        + ["accounts.view_grant"]
+        + ASSIGN_TASKS
+        + WORK_TASKS,
     },
     "unit_staff": {
         "name": "Cán bộ đơn vị",
         "name_en": N_("Unit staff"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + WORK_TASKS,
     },
     "inspector": {
         "name": "Cán bộ kiểm tra",
         "name_en": N_("Inspector"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + VIEW_TASKS,
     },
     "observer": {
         "name": "Quan sát viên (chỉ xem)",
         "name_en": N_("Observer (read only)"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS,
     },
 }

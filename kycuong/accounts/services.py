@@ -24,27 +24,37 @@ MAX_TOKEN_DAYS = 366
 ROLES_ACTOR = SystemActor("roles-sync", kind="command")
 
 
+def _permission(name: str) -> Permission:
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
 def roles_sync() -> list[Role]:
-    """Create the default roles that are missing; roles an administrator changed are left as they are."""
-    created = []
+    """Create missing default roles, and give existing ones the default permissions newer versions added.
+
+    A permission an administrator removed from a role is not given back: each role remembers which defaults
+    it has been offered (`defaults_applied`).
+    """
+    changed = []
     with transaction.atomic():
         for code, spec in DEFAULT_ROLES.items():
-            if Role.objects.filter(code=code).exists():
+            role = Role.objects.filter(code=code).first()
+            if role is None:
+                role = Role.objects.create(code=code, name=spec["name"], name_en=spec["name_en"])
+                new = sorted(set(spec["permissions"]))
+                action, before = "create", None
+            else:
+                new = sorted(set(spec["permissions"]) - set(role.defaults_applied))
+                action, before = "permissions", {"defaults_applied": role.defaults_applied}
+            if not new and action != "create":
                 continue
-            role = Role.objects.create(code=code, name=spec["name"], name_en=spec["name_en"])
-            for permission in spec["permissions"]:
-                app_label, codename = permission.split(".")
-                role.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-            audit_write(
-                actor=ROLES_ACTOR,
-                entries=[
-                    entry_for(role, "create", after={**snapshot(role), "permissions": spec["permissions"]})
-                ],
-            )
-            created.append(role)
-    return created
+            role.permissions.add(*[_permission(name) for name in new])
+            role.defaults_applied = sorted({*role.defaults_applied, *new})
+            role.save(update_fields=["defaults_applied"])
+            entry = entry_for(role, action, before=before, after={"permissions_added": sorted(new)})
+            audit_write(actor=ROLES_ACTOR, entries=[entry])
+            changed.append(role)
+    return changed
 
 
 def user_create(

@@ -7,6 +7,10 @@ class DemoConfig(AppConfig):
     label = "demo"
     verbose_name = _("Demo data")
 
+    def ready(self) -> None:
+        # Each domain's demo data registers its loader, in order, after the organisation's.
+        from . import tasks_data  # noqa: F401
+
     def demo_logins(self) -> list[tuple[str, str, str]]:
         """(username, role, unit code) of the demo users, when the demo data is loaded; else empty."""
         from .loader import DEMO_USERS, demo_loaded

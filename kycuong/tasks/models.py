@@ -1,0 +1,333 @@
+"""Source documents, the tasks they are broken into, and what happens to a task until it is closed."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kycuong.core.models import SearchableModel
+from kycuong.org.models import Staff, Unit
+
+
+class DocumentKind(models.TextChoices):
+    DIRECTIVE = "directive", _("Directive")
+    RESOLUTION = "resolution", _("Resolution")
+    PLAN = "plan", _("Plan")
+    CONCLUSION = "conclusion", _("Conclusion of a meeting")
+    OFFICIAL_LETTER = "official_letter", _("Official letter")
+    OTHER = "other", _("Other document")
+
+
+class SourceDocument(SearchableModel):
+    """A directive, resolution, plan, conclusion or letter that gives rise to tasks."""
+
+    number = models.CharField(_("number"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(_("title"), max_length=500)
+    issuing_unit = models.ForeignKey(
+        Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="issued_documents"
+    )
+    issued_on = models.DateField(_("date"))
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "issuing_unit"
+
+    class Meta:
+        ordering = ["-issued_on", "number"]
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+        constraints = [
+            models.UniqueConstraint(fields=["issuing_unit", "number"], name="document_number_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.title}"
+
+    def search_source(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class TaskState(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned to the assigner")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved (closed)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATES = (
+    TaskState.ASSIGNED,
+    TaskState.ACCEPTED,
+    TaskState.RETURNED,
+    TaskState.IN_PROGRESS,
+    TaskState.SUBMITTED,
+)
+CLOSED_STATES = (TaskState.APPROVED, TaskState.CANCELLED)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Recurrence(models.TextChoices):
+    NONE = "", _("Does not repeat")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
+class Task(SearchableModel):
+    """A task assigned by a unit to a lead unit, with a responsible person and a due date."""
+
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    document = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("source document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subtasks",
+    )
+    assigning_unit = models.ForeignKey(
+        Unit, verbose_name=_("assigning unit"), on_delete=models.PROTECT, related_name="assigned_tasks"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        related_name="tasks_assigned",
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_tasks"
+    )
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_tasks"
+    )
+    responsible = models.ForeignKey(
+        Staff,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    start_date = models.DateField(_("start date"))
+    due_date = models.DateField(_("due date"))
+    due_working_days = models.PositiveSmallIntegerField(
+        _("due in working days"),
+        null=True,
+        blank=True,
+        help_text=_("When set, the due date was computed as this many working days from the start."),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    expected_product = models.CharField(_("expected product"), max_length=300, blank=True)
+    recurrence = models.CharField(
+        _("repeats"), max_length=10, choices=Recurrence.choices, blank=True, default=""
+    )
+    previous_occurrence = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_occurrence"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=TaskState.choices, default=TaskState.ASSIGNED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    last_report_on = models.DateField(_("last progress report"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    late_working_days = models.SmallIntegerField(_("working days late"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("sent back for rework"), default=0)
+    version = models.PositiveIntegerField(default=1)
+    # Day numbers (date.toordinal) of start and due date, so that "share of time used" is integer arithmetic
+    # that SQLite and PostgreSQL compute alike in a list filter.
+    start_day = models.PositiveIntegerField(editable=False, default=0)
+    due_day = models.PositiveIntegerField(editable=False, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "lead_unit"
+    SCOPE_EXTRA_UNIT_FIELDS = ("assigning_unit", "cooperating_units")
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        permissions = [
+            ("assign_task", _("Can assign tasks and decide on them")),
+            ("work_task", _("Can work on tasks of the unit")),
+        ]
+        indexes = [
+            models.Index(fields=["lead_unit", "state", "due_date"], name="task_lead_state_due_idx"),
+            models.Index(fields=["assigning_unit", "state", "due_date"], name="task_assigner_state_due_idx"),
+            models.Index(fields=["responsible", "state", "due_date"], name="task_responsible_idx"),
+            models.Index(fields=["state", "due_date"], name="task_state_due_idx"),
+            models.Index(fields=["lead_unit", "closed_on"], name="task_lead_closed_idx"),
+            models.Index(fields=["document"], name="task_document_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("start_date")), name="task_due_after_start"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="task_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.refresh_day_numbers()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "start_day", "due_day"}
+        super().save(*args, **kwargs)
+
+    def refresh_day_numbers(self) -> None:
+        self.start_day = self.start_date.toordinal()
+        self.due_day = self.due_date.toordinal()
+
+    def search_source(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class ProgressReport(models.Model):
+    """A report on a task's progress; kept as a timeline, never overwritten."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    percent = models.PositiveSmallIntegerField(_("progress (%)"))
+    text = models.TextField(_("report"))
+    reported_on = models.DateField(_("date"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SCOPE_UNIT_FIELD = "task__lead_unit"
+
+    class Meta:
+        ordering = ["-reported_on", "-id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [models.CheckConstraint(condition=Q(percent__lte=100), name="report_percent")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.percent}%"
+
+
+class TaskEvent(models.Model):
+    """One step of a task's life (accepted, returned, submitted with evidence, sent back, extended...)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned to the assigner")
+        STARTED = "started", _("Work started")
+        SUBMITTED = "submitted", _("Submitted with evidence")
+        APPROVED = "approved", _("Approved")
+        REWORK = "rework", _("Sent back for rework")
+        CANCELLED = "cancelled", _("Cancelled")
+        REASSIGNED = "reassigned", _("Assigned again")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+        EXTENSION_GRANTED = "extension_granted", _("Extension granted")
+        EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    old_due_date = models.DateField(null=True, blank=True)
+    new_due_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SCOPE_UNIT_FIELD = "task__lead_unit"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.kind}"
+
+
+class ExtensionRequest(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extensions")
+    old_due_date = models.DateField(_("due date before"))
+    requested_due_date = models.DateField(_("requested due date"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    SCOPE_UNIT_FIELD = "task__lead_unit"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(state="requested"), name="one_open_extension_per_task"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.requested_due_date}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"tasks/{instance.task_id}/{instance.sha256[:2]}/{instance.sha256}-{filename[-80:]}"
+
+
+class Attachment(models.Model):
+    """A file attached to a task, a progress report or a submission; downloaded only through a scoped view."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
+    report = models.ForeignKey(
+        ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        TaskEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    SCOPE_UNIT_FIELD = "task__lead_unit"
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

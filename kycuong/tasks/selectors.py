@@ -1,0 +1,219 @@
+"""Reads of tasks, always through the actor's scope. Overdue and at-risk are defined here and only here."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.fields import BooleanField
+
+from kycuong.core.calendar import add_working_days, today
+from kycuong.core.scoping import get_scoped_or_404, restrict
+from kycuong.core.text import search
+from kycuong.org.models import UnitClosure
+
+from .models import OPEN_STATES, SourceDocument, Task, TaskState
+
+
+def overdue_q(day: datetime.date) -> Q:
+    """Past its due date and not closed."""
+    return Q(state__in=OPEN_STATES, due_date__lt=day)
+
+
+def at_risk_q(day: datetime.date) -> Q:
+    """Open, not overdue yet, and either behind schedule or close to its due date without a recent report.
+
+    Behind schedule: the share of the time used exceeds the reported progress by more than the margin, in
+    percent points (`risk_gap`, annotated by _with_risk_gap, which every caller applies first).
+    """
+    behind = Q(due_day__gt=F("start_day"), risk_gap__gt=settings.TASK_AT_RISK_MARGIN_PERCENT)
+    soon = add_working_days(day, settings.TASK_AT_RISK_DUE_WITHIN_WORKING_DAYS)
+    stale_before = day - datetime.timedelta(days=settings.TASK_AT_RISK_REPORT_AGE_DAYS)
+    quiet = Q(due_date__lte=soon) & (Q(last_report_on__isnull=True) | Q(last_report_on__lt=stale_before))
+    return Q(state__in=OPEN_STATES, due_date__gte=day) & (behind | quiet)
+
+
+def _with_risk_gap(tasks: QuerySet, day: datetime.date) -> QuerySet:
+    # Share of time used minus progress, in whole percent points (integer division on both databases).
+    elapsed = Value(day.toordinal()) - F("start_day")
+    span = F("due_day") - F("start_day")
+    return tasks.annotate(
+        risk_gap=Case(
+            When(due_day__gt=F("start_day"), then=(elapsed * 100) / span - F("progress")),
+            default=Value(0),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    scope: str = "units"  # "mine" (I am responsible), "assigned" (I assigned), "units" (my units' tasks)
+    unit_id: int | None = None
+    with_descendants: bool = True
+    state: str | None = None
+    overdue: bool = False
+    at_risk: bool = False
+    due_from: datetime.date | None = None
+    due_to: datetime.date | None = None
+    document_id: int | None = None
+    priority: int | None = None
+    responsible_id: int | None = None
+    outcome: str | None = None  # on_time, late, overdue, open: the summary's drill-down
+    q: str | None = None
+    sort: str = "due_date"
+
+
+SORTS = {
+    "due_date": ("due_date", "id"),
+    "-due_date": ("-due_date", "-id"),
+    "priority": ("-priority", "due_date", "id"),
+    "title": ("title", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+def task_list(
+    *, actor, filters: TaskFilters = TaskFilters(), day: datetime.date | None = None
+) -> QuerySet[Task]:
+    day = day or today()
+    tasks = restrict(Task.objects.all(), actor, "tasks.view_task")
+    if filters.scope == "mine":
+        tasks = tasks.filter(responsible__user=actor)
+    elif filters.scope == "assigned":
+        tasks = tasks.filter(assigned_by_id=actor.pk)
+    if filters.unit_id is not None:
+        if filters.with_descendants:
+            subtree = UnitClosure.objects.filter(ancestor_id=filters.unit_id).values("descendant_id")
+            tasks = tasks.filter(lead_unit_id__in=subtree)
+        else:
+            tasks = tasks.filter(lead_unit_id=filters.unit_id)
+    if filters.state:
+        tasks = tasks.filter(state=filters.state)
+    if filters.overdue:
+        tasks = tasks.filter(overdue_q(day))
+    if filters.at_risk:
+        tasks = _with_risk_gap(tasks, day).filter(at_risk_q(day))
+    if filters.due_from:
+        tasks = tasks.filter(due_date__gte=filters.due_from)
+    if filters.due_to:
+        tasks = tasks.filter(due_date__lte=filters.due_to)
+    if filters.document_id is not None:
+        tasks = tasks.filter(document_id=filters.document_id)
+    if filters.priority is not None:
+        tasks = tasks.filter(priority=filters.priority)
+    if filters.responsible_id is not None:
+        tasks = tasks.filter(responsible_id=filters.responsible_id)
+    if filters.outcome:
+        tasks = tasks.filter(OUTCOMES[filters.outcome](day))
+    ordering = SORTS.get(filters.sort, SORTS["due_date"])
+    if filters.q:
+        tasks = search(tasks, filters.q)
+        ordering = ("search_rank", *ordering)
+    return (
+        tasks.select_related("lead_unit", "assigning_unit", "responsible", "document")
+        .annotate(
+            is_overdue=Case(
+                When(overdue_q(day), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .order_by(*ordering)
+    )
+
+
+def task_flags(task: Task, day: datetime.date | None = None) -> dict[str, bool]:
+    """Overdue and at-risk for one task, by the same rules as the lists (one query)."""
+    day = day or today()
+    matches = _with_risk_gap(Task.objects.filter(pk=task.pk), day)
+    return {
+        "overdue": matches.filter(overdue_q(day)).exists(),
+        "at_risk": matches.filter(at_risk_q(day)).exists(),
+    }
+
+
+def task_get(*, actor, task_id: int) -> Task:
+    return get_scoped_or_404(
+        Task.objects.select_related(
+            "lead_unit", "assigning_unit", "responsible", "document", "parent", "assigned_by"
+        ).prefetch_related("cooperating_units"),
+        actor,
+        "tasks.view_task",
+        pk=task_id,
+    )
+
+
+def subtasks(*, actor, task: Task) -> QuerySet[Task]:
+    return (
+        restrict(task.subtasks.all(), actor, "tasks.view_task")
+        .select_related("lead_unit")
+        .order_by("due_date")
+    )
+
+
+def document_list(*, actor, q: str | None = None) -> QuerySet[SourceDocument]:
+    documents = restrict(SourceDocument.objects.all(), actor, "tasks.view_sourcedocument")
+    return (
+        search(documents, q)
+        .select_related("issuing_unit")
+        .annotate(task_count=Count("tasks"))
+        .order_by("search_rank", "-issued_on", "number")
+    )
+
+
+def document_get(*, actor, document_id: int) -> SourceDocument:
+    return get_scoped_or_404(
+        SourceDocument.objects.select_related("issuing_unit"),
+        actor,
+        "tasks.view_sourcedocument",
+        pk=document_id,
+    )
+
+
+OUTCOMES = {
+    "on_time": lambda day: Q(state=TaskState.APPROVED, closed_on__lte=F("due_date")),
+    "late": lambda day: Q(state=TaskState.APPROVED, closed_on__gt=F("due_date")),
+    "overdue": overdue_q,
+    "open": lambda day: Q(state__in=OPEN_STATES, due_date__gte=day),
+    "due": lambda day: ~Q(state=TaskState.CANCELLED),
+}
+
+
+@dataclass(frozen=True)
+class UnitTaskSummary:
+    assigned: int
+    on_time: int
+    late: int
+    overdue: int
+    in_progress: int
+    cancelled: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Of the tasks whose due date has been reached (closed, or still open past it), the share on time."""
+        reached = self.on_time + self.late + self.overdue
+        return round(100 * self.on_time / reached, 1) if reached else None
+
+
+def unit_task_summary(
+    *,
+    actor,
+    unit_id: int,
+    with_descendants: bool,
+    due_from: datetime.date,
+    due_to: datetime.date,
+    day: datetime.date | None = None,
+) -> UnitTaskSummary:
+    """Tasks led by the unit and due in the period, in one aggregate query; each figure has a drill-down."""
+    day = day or today()
+    filters = TaskFilters(
+        unit_id=unit_id, with_descendants=with_descendants, due_from=due_from, due_to=due_to
+    )
+    tasks = task_list(actor=actor, filters=filters, day=day).order_by()
+    figures = tasks.aggregate(
+        assigned=Count("id", filter=OUTCOMES["due"](day)),
+        on_time=Count("id", filter=OUTCOMES["on_time"](day)),
+        late=Count("id", filter=OUTCOMES["late"](day)),
+        overdue=Count("id", filter=OUTCOMES["overdue"](day)),
+        in_progress=Count("id", filter=OUTCOMES["open"](day)),
+        cancelled=Count("id", filter=Q(state=TaskState.CANCELLED)),
+    )
+    return UnitTaskSummary(**figures)

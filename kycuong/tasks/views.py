@@ -1,0 +1,362 @@
+import datetime
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kycuong.core.access import is_htmx, scoped_view
+from kycuong.core.calendar import today
+from kycuong.core.pagination import page_of
+from kycuong.core.scoping import can, has_any_grant
+from kycuong.org.selectors import unit_get
+
+from . import rules, selectors, services
+from .forms import (
+    DocumentForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
+    NoteForm,
+    ProgressForm,
+    ReasonForm,
+    SubmitForm,
+    TaskAssignForm,
+    TaskFilterForm,
+)
+from .models import OPEN_STATES, Attachment, Task, TaskState
+
+
+def filters_from(form: TaskFilterForm) -> selectors.TaskFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.TaskFilters(
+        scope=data.get("scope") or "units",
+        unit_id=data.get("unit"),
+        with_descendants=data.get("descendants", True) if form.data.get("descendants") is not None else True,
+        state=data.get("state") or None,
+        overdue=bool(data.get("overdue")),
+        at_risk=bool(data.get("at_risk")),
+        due_from=data.get("due_from"),
+        due_to=data.get("due_to"),
+        document_id=data.get("document"),
+        priority=data.get("priority"),
+        responsible_id=data.get("responsible"),
+        outcome=data.get("outcome") or None,
+        q=data.get("q") or None,
+        sort=data.get("sort") or "due_date",
+    )
+
+
+@scoped_view
+def task_list(request):
+    form = TaskFilterForm(request.GET)
+    filters = filters_from(form)
+    page = page_of(selectors.task_list(actor=request.user, filters=filters), request.GET.get("page"))
+    unit = unit_get(actor=request.user, unit_id=filters.unit_id) if filters.unit_id else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "unit": unit,
+        "query": query.urlencode(),
+        "today": today(),
+        "can_assign": has_any_grant(request.user, "tasks.assign_task"),
+    }
+    template = "tasks/task_list.html#results" if is_htmx(request) else "tasks/task_list.html"
+    return render(request, template, context)
+
+
+def _available_actions(actor, task: Task) -> set[str]:
+    return {
+        name
+        for name, action in rules.ACTIONS.items()
+        if task.state in action.from_states and can(actor, action.permission, rules.unit_for(action, task))
+    }
+
+
+@scoped_view
+def task_detail(request, task_id: int):
+    task = selectors.task_get(actor=request.user, task_id=task_id)
+    context = {
+        "task": task,
+        "flags": selectors.task_flags(task),
+        "actions": _available_actions(request.user, task),
+        "events": list(task.events.select_related("actor").prefetch_related("attachments")),
+        "reports": list(task.reports.select_related("reported_by").prefetch_related("attachments")),
+        "extensions": list(task.extensions.select_related("requested_by", "decided_by")),
+        "subtasks": list(selectors.subtasks(actor=request.user, task=task)),
+        "forms": {
+            "reason": ReasonForm(),
+            "note": NoteForm(),
+            "progress": ProgressForm(),
+            "submit": SubmitForm(),
+            "extension": ExtensionForm(),
+            "decision": ExtensionDecisionForm(),
+        },
+    }
+    return render(request, "tasks/task_detail.html", context)
+
+
+@scoped_view
+def task_new(request):
+    initial = {"start_date": today()}
+    if "parent" in request.GET:
+        parent = selectors.task_get(actor=request.user, task_id=int(request.GET["parent"]))
+        initial.update(
+            assigning_unit=parent.lead_unit,
+            parent=parent.pk,
+            due_date=parent.due_date,
+            document=parent.document,
+        )
+    form = TaskAssignForm(request.POST or None, actor=request.user, initial=initial)
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        parent = selectors.task_get(actor=request.user, task_id=int(parent_id)) if parent_id else None
+        try:
+            task = services.task_assign(
+                actor=request.user,
+                parent=parent,
+                cooperating_units=list(data.pop("cooperating_units")),
+                start_date=data.pop("start_date") or today(),
+                recurrence=data.pop("recurrence") or "",
+                **data,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The task was assigned."))
+            return redirect("tasks:detail", task.pk)
+    return render(
+        request,
+        "tasks/task_form.html",
+        {"form": form, "parent_id": parent_id},
+        status=422 if form.errors else 200,
+    )
+
+
+def _form_errors(form, error) -> None:
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error) or _("You may not do this."))
+        return
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+    else:
+        for problem in error.messages:
+            form.add_error(None, problem)
+
+
+ACTION_FORMS = {
+    "return": ReasonForm,
+    "send_back": ReasonForm,
+    "cancel": ReasonForm,
+    "approve": NoteForm,
+    "report": ProgressForm,
+    "submit": SubmitForm,
+    "request_extension": ExtensionForm,
+}
+
+
+def _run_action(actor, task: Task, action: str, data: dict) -> None:
+    if action == "accept":
+        services.task_accept(actor=actor, task=task)
+    elif action == "return":
+        services.task_return(actor=actor, task=task, reason=data["reason"])
+    elif action == "send_back":
+        services.task_send_back(actor=actor, task=task, reason=data["reason"])
+    elif action == "cancel":
+        services.task_cancel(actor=actor, task=task, reason=data["reason"])
+    elif action == "approve":
+        services.task_approve(actor=actor, task=task, note=data.get("note", ""))
+    elif action == "report":
+        services.task_report_progress(
+            actor=actor,
+            task=task,
+            percent=data["percent"],
+            text=data["text"],
+            reported_on=data.get("reported_on"),
+            files=data.get("files", []),
+        )
+    elif action == "submit":
+        links = [line.strip() for line in data.get("links", "").splitlines() if line.strip()]
+        services.task_submit(
+            actor=actor, task=task, text=data["text"], links=links, files=data.get("files", [])
+        )
+    elif action == "request_extension":
+        services.extension_request(
+            actor=actor, task=task, requested_due_date=data["requested_due_date"], reason=data["reason"]
+        )
+    else:
+        raise Http404
+
+
+@scoped_view
+@require_POST
+def task_action(request, task_id: int, action: str):
+    task = selectors.task_get(actor=request.user, task_id=task_id)
+    if action not in rules.ACTIONS or action == "decide_extension":
+        raise Http404
+    form_class = ACTION_FORMS.get(action)
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            for field, problems in form.errors.items():
+                for problem in problems:
+                    messages.error(
+                        request, f"{form.fields[field].label if field in form.fields else ''}: {problem}"
+                    )
+            return redirect("tasks:detail", task.pk)
+        data = form.cleaned_data
+    try:
+        _run_action(request.user, task, action, data)
+    except (ValidationError, PermissionDenied) as error:
+        for problem in getattr(error, "messages", [str(error)]):
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("tasks:detail", task.pk)
+
+
+@scoped_view
+@require_POST
+def extension_decide(request, task_id: int, extension_id: int):
+    task = selectors.task_get(actor=request.user, task_id=task_id)
+    extension = task.extensions.filter(pk=extension_id).first()
+    if extension is None:
+        raise Http404
+    form = ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.extension_decide(
+                actor=request.user,
+                extension=extension,
+                grant=form.cleaned_data["grant"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            for problem in getattr(error, "messages", [str(error)]):
+                messages.error(request, problem)
+        else:
+            messages.success(request, _("Done."))
+    return redirect("tasks:detail", task.pk)
+
+
+@scoped_view
+def attachment_download(request, attachment_id: int):
+    """Files are served only here, after the task's scope is checked, and their checksum is verified."""
+    attachment = Attachment.objects.filter(pk=attachment_id).select_related("task").first()
+    if attachment is None:
+        raise Http404
+    selectors.task_get(actor=request.user, task_id=attachment.task_id)
+    digest = hashlib.sha256()
+    with attachment.file.open("rb") as stored:
+        for chunk in iter(lambda: stored.read(65536), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != attachment.sha256:
+        raise Http404(_("This file is damaged; tell your administrator."))
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+
+
+@scoped_view
+def unit_summary(request):
+    from kycuong.org.selectors import unit_roots
+
+    unit_id = request.GET.get("unit")
+    unit = unit_get(actor=request.user, unit_id=int(unit_id)) if unit_id and unit_id.isdigit() else None
+    if unit is None:
+        unit = unit_roots(actor=request.user).order_by("depth", "name").first()
+        if unit is None:
+            raise Http404
+    year = today().year
+    due_from = _date(request.GET.get("from")) or datetime.date(year, 1, 1)
+    due_to = _date(request.GET.get("to")) or datetime.date(year, 12, 31)
+    with_descendants = request.GET.get("descendants", "1") == "1"
+    summary = selectors.unit_task_summary(
+        actor=request.user,
+        unit_id=unit.pk,
+        with_descendants=with_descendants,
+        due_from=due_from,
+        due_to=due_to,
+    )
+    base = (
+        f"unit={unit.pk}&descendants={'on' if with_descendants else ''}"
+        f"&due_from={due_from.isoformat()}&due_to={due_to.isoformat()}"
+    )
+    children = []
+    from kycuong.org.selectors import unit_list
+
+    for child in unit_list(actor=request.user, parent_id=unit.pk)[:100]:
+        children.append(
+            (
+                child,
+                selectors.unit_task_summary(
+                    actor=request.user,
+                    unit_id=child.pk,
+                    with_descendants=True,
+                    due_from=due_from,
+                    due_to=due_to,
+                ),
+            )
+        )
+    context = {
+        "unit": unit,
+        "summary": summary,
+        "due_from": due_from,
+        "due_to": due_to,
+        "base": base,
+        "with_descendants": with_descendants,
+        "children": children,
+    }
+    return render(request, "tasks/unit_summary.html", context)
+
+
+def _date(raw: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@scoped_view
+def board(request):
+    form = TaskFilterForm(request.GET)
+    filters = filters_from(form)
+    columns = []
+    for state in (*OPEN_STATES, TaskState.APPROVED):
+        column_filters = selectors.TaskFilters(**{**filters.__dict__, "state": state})
+        tasks = list(selectors.task_list(actor=request.user, filters=column_filters)[:30])
+        columns.append((TaskState(state), tasks))
+    return render(request, "tasks/board.html", {"columns": columns, "form": form, "today": today()})
+
+
+@scoped_view
+def document_list(request):
+    from .selectors import document_list as documents
+
+    page = page_of(documents(actor=request.user, q=request.GET.get("q")), request.GET.get("page"))
+    return render(request, "tasks/document_list.html", {"page": page, "q": request.GET.get("q", "")})
+
+
+@scoped_view
+def document_new(request):
+    form = DocumentForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_create(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The document was saved."))
+            return redirect(f"/tasks/?document={document.pk}")
+    return render(request, "tasks/document_form.html", {"form": form}, status=422 if form.errors else 200)
