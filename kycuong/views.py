@@ -8,13 +8,24 @@ from django.shortcuts import render
 from kycuong.accounts.selectors import my_grants
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.org.selectors import staff_list, unit_list
+from kycuong.tasks.selectors import TaskFilters, task_list, tasks_awaiting_decision
 
 SEARCH_LIMIT = 25
 
 
+HOME_LIST_LIMIT = 10
+
+
 @scoped_view
 def home(request):
-    return render(request, "core/home.html", {"grants": list(my_grants(actor=request.user))})
+    """The signed-in user's units and roles, their own open tasks, and what waits for their decision."""
+    mine = task_list(actor=request.user, filters=TaskFilters(scope="mine", open_only=True))
+    context = {
+        "grants": list(my_grants(actor=request.user)),
+        "my_tasks": list(mine[:HOME_LIST_LIMIT]),
+        "awaiting": list(tasks_awaiting_decision(actor=request.user)[:HOME_LIST_LIMIT]),
+    }
+    return render(request, "core/home.html", context)
 
 
 @scoped_view

@@ -116,7 +116,7 @@ def load_tasks(ctx: DemoContext) -> None:
             assigning_unit=assigning,
             lead_unit=lead,
             assigned_by=assigner or admin,
-            responsible=people[0] if people else None,
+            responsible=rng.choice(people) if people else None,
             start_date=start,
             due_date=due,
             document=document,

@@ -243,7 +243,7 @@ def task_summary(
     }
 
 
-@router.get("/tasks/{task_id}", response={200: TaskDetail, **READ_ERRORS}, summary="One task")
+@router.get("/tasks/{int:task_id}", response={200: TaskDetail, **READ_ERRORS}, summary="One task")
 def get_task(request, task_id: int):
     return selectors.task_get(actor=request.user, task_id=task_id)
 
@@ -273,13 +273,15 @@ def _transition(request, task_id: int, run) -> object:
     return selectors.task_get(actor=request.user, task_id=task_id)
 
 
-@router.post("/tasks/{task_id}/accept", response={200: TaskDetail, **WRITE_ERRORS}, summary="Accept a task")
+@router.post(
+    "/tasks/{int:task_id}/accept", response={200: TaskDetail, **WRITE_ERRORS}, summary="Accept a task"
+)
 def accept_task(request, task_id: int):
     return _transition(request, task_id, lambda task: services.task_accept(actor=request.user, task=task))
 
 
 @router.post(
-    "/tasks/{task_id}/return",
+    "/tasks/{int:task_id}/return",
     response={200: TaskDetail, **WRITE_ERRORS},
     summary="Return a task to the assigner",
 )
@@ -292,7 +294,7 @@ def return_task(request, task_id: int, payload: ReasonIn):
 
 
 @router.post(
-    "/tasks/{task_id}/reports",
+    "/tasks/{int:task_id}/reports",
     response={201: ReportOut, **WRITE_ERRORS},
     summary="Report progress (multipart, with files)",
 )
@@ -312,7 +314,7 @@ def report_progress(
 
 
 @router.post(
-    "/tasks/{task_id}/submit",
+    "/tasks/{int:task_id}/submit",
     response={200: TaskDetail, **WRITE_ERRORS},
     summary="Submit the result with evidence (multipart)",
 )
@@ -333,7 +335,7 @@ def submit_task(
 
 
 @router.post(
-    "/tasks/{task_id}/approve", response={200: TaskDetail, **WRITE_ERRORS}, summary="Approve and close"
+    "/tasks/{int:task_id}/approve", response={200: TaskDetail, **WRITE_ERRORS}, summary="Approve and close"
 )
 def approve_task(request, task_id: int, payload: NoteIn):
     return _transition(
@@ -342,7 +344,9 @@ def approve_task(request, task_id: int, payload: NoteIn):
 
 
 @router.post(
-    "/tasks/{task_id}/send-back", response={200: TaskDetail, **WRITE_ERRORS}, summary="Send back for rework"
+    "/tasks/{int:task_id}/send-back",
+    response={200: TaskDetail, **WRITE_ERRORS},
+    summary="Send back for rework",
 )
 def send_back_task(request, task_id: int, payload: ReasonIn):
     return _transition(
@@ -352,7 +356,9 @@ def send_back_task(request, task_id: int, payload: ReasonIn):
     )
 
 
-@router.post("/tasks/{task_id}/cancel", response={200: TaskDetail, **WRITE_ERRORS}, summary="Cancel a task")
+@router.post(
+    "/tasks/{int:task_id}/cancel", response={200: TaskDetail, **WRITE_ERRORS}, summary="Cancel a task"
+)
 def cancel_task(request, task_id: int, payload: ReasonIn):
     return _transition(
         request,
@@ -362,7 +368,7 @@ def cancel_task(request, task_id: int, payload: ReasonIn):
 
 
 @router.post(
-    "/tasks/{task_id}/extensions",
+    "/tasks/{int:task_id}/extensions",
     response={201: ExtensionOut, **WRITE_ERRORS},
     summary="Request an extension",
 )
@@ -380,7 +386,7 @@ def request_extension(request, task_id: int, payload: ExtensionIn):
 
 
 @router.post(
-    "/tasks/{task_id}/extensions/{extension_id}/decision",
+    "/tasks/{int:task_id}/extensions/{int:extension_id}/decision",
     response={200: ExtensionOut, **WRITE_ERRORS},
     summary="Grant or refuse an extension",
 )
@@ -395,7 +401,56 @@ def decide_extension(request, task_id: int, extension_id: int, payload: Extensio
 
 
 @router.get(
-    "/tasks/{task_id}/reports", response={200: list[ReportOut], **READ_ERRORS}, summary="Progress reports"
+    "/tasks/{int:task_id}/reports", response={200: list[ReportOut], **READ_ERRORS}, summary="Progress reports"
 )
 def list_reports(request, task_id: int):
     return list(selectors.task_get(actor=request.user, task_id=task_id).reports.all())
+
+
+class ImportErrorOut(Schema):
+    row: int | None = Field(None, description="The row number Excel shows; empty for the file as a whole")
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    errors: list[ImportErrorOut]
+
+
+@router.get(
+    "/tasks/export.xlsx", response={200: None, **LIST_ERRORS}, summary="The filtered task list as .xlsx"
+)
+def export_tasks(request, filters: Query[TaskFiltersIn]):
+    from django.http import HttpResponse
+
+    from kycuong.core.calendar import today
+
+    from . import excel
+
+    content = excel.export_tasks(selectors.task_list(actor=request.user, filters=_filters(filters)))
+    response = HttpResponse(content, content_type=excel.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="nhiem-vu-{today():%Y%m%d}.xlsx"'
+    return response
+
+
+@router.post(
+    "/tasks/import",
+    response={201: ImportOut, 422: ImportOut, 401: LIST_ERRORS[401], 403: WRITE_ERRORS[403]},
+    summary="Import tasks from the .xlsx template: all rows or none, with per-row errors",
+)
+def import_tasks(request, file: File[UploadedFile]):
+    from django.core.exceptions import PermissionDenied
+
+    from kycuong.core.scoping import has_any_grant
+
+    from . import excel
+
+    if not has_any_grant(request.user, "tasks.assign_task"):
+        raise PermissionDenied
+    result = excel.import_tasks(actor=request.user, file=file)
+    body = {
+        "created": result.created,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+    }
+    return Status(201 if result.ok else 422, body)

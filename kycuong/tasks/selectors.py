@@ -59,6 +59,7 @@ class TaskFilters:
     priority: int | None = None
     responsible_id: int | None = None
     outcome: str | None = None  # on_time, late, overdue, open: the summary's drill-down
+    open_only: bool = False
     q: str | None = None
     sort: str = "due_date"
 
@@ -89,6 +90,8 @@ def task_list(
             tasks = tasks.filter(lead_unit_id=filters.unit_id)
     if filters.state:
         tasks = tasks.filter(state=filters.state)
+    if filters.open_only:
+        tasks = tasks.filter(state__in=OPEN_STATES)
     if filters.overdue:
         tasks = tasks.filter(overdue_q(day))
     if filters.at_risk:
@@ -217,3 +220,19 @@ def unit_task_summary(
         cancelled=Count("id", filter=Q(state=TaskState.CANCELLED)),
     )
     return UnitTaskSummary(**figures)
+
+
+def tasks_awaiting_decision(*, actor) -> QuerySet[Task]:
+    """Submitted tasks, and tasks with an extension request, that the actor may decide on as assigner."""
+    from kycuong.core.scoping import covered_units
+
+    from .models import ExtensionRequest
+
+    waiting = Task.objects.filter(
+        Q(state=TaskState.SUBMITTED)
+        | Q(pk__in=ExtensionRequest.objects.filter(state=ExtensionRequest.State.REQUESTED).values("task_id"))
+    )
+    units = covered_units(actor, "tasks.assign_task")
+    if units is not None:
+        waiting = waiting.filter(assigning_unit_id__in=units)
+    return waiting.select_related("lead_unit").order_by("due_date", "id")

@@ -1,5 +1,7 @@
 """Every URL and API route is either explicitly public or behind the scoping mechanism."""
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -67,14 +69,8 @@ def test_anonymous_gets_login_redirect_or_401_everywhere(client, world):
     for method, path, _operation in _api_operations():
         if (method, path) in PUBLIC_API_OPERATIONS:
             continue
-        concrete = (
-            path.replace("{unit_id}", str(world.city.pk))
-            .replace("{staff_id}", "1")
-            .replace("{post_id}", "1")
-            .replace("{record_id}", "1")
-            .replace("{token_id}", "1")
-            .replace("{code}", "T01")
-        )
+        values = {"unit_id": world.city.pk, "code": "T01"}
+        concrete = re.sub(r"\{(?:\w+:)?(\w+)\}", lambda match: str(values.get(match.group(1), 1)), path)
         response = client.generic(method, concrete, content_type="application/json", data="{}")
         assert response.status_code == 401, f"{method} {concrete}"
         assert response["Content-Type"] == "application/problem+json"

@@ -111,3 +111,26 @@ def test_second_run_keeps_the_data_and_the_chain_verifies(demo, capsys):
         AuditRecord.objects.filter(actor_label="command:seed-demo", object_type="org.staff").count()
         == Staff.objects.count()
     )
+
+
+def test_demo_tasks_tell_a_story(demo):
+    import datetime
+
+    from kycuong.tasks.models import Task, TaskState
+    from kycuong.tasks.selectors import TaskFilters, task_list
+
+    leader = User.objects.get(username="lanhdao.thanhpho")
+    day = datetime.date.today()
+    assert Task.objects.count() > 5000
+    assert (
+        Task.objects.filter(due_date__year=2023).exists()
+        and Task.objects.filter(due_date__year=2026).exists()
+    )
+    approved = Task.objects.filter(state=TaskState.APPROVED)
+    assert approved.filter(late_working_days=0).count() > approved.filter(late_working_days__gt=0).count() > 0
+    assert task_list(actor=leader, filters=TaskFilters(overdue=True), day=day).exists()
+    assert task_list(actor=leader, filters=TaskFilters(at_risk=True), day=day).exists()
+    ward_staff = User.objects.get(username="canbo.hoangliet")
+    mine = task_list(actor=ward_staff, filters=TaskFilters(scope="mine"))
+    assert mine.exists() and all(task.lead_unit.code == "00337" for task in mine)
+    assert not task_list(actor=ward_staff, filters=TaskFilters()).exclude(lead_unit__code="00337").exists()

@@ -122,3 +122,34 @@ def test_list_filters_and_summary(make_task, people, api_client):
         ).status_code
         == 404
     )
+
+
+def test_import_and_export_over_the_api(make_task, people, api_client):
+    import io
+
+    import openpyxl
+
+    from kycuong.tasks import excel
+
+    make_task(title="Có sẵn")
+    head = api_client(people.user("hoangmai_head"))
+    exported = head.get("/api/v1/tasks/export.xlsx")
+    assert exported.status_code == 200, exported.content
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    assert "Có sẵn" in [cell.value for cell in sheet["A"]]
+    template = openpyxl.load_workbook(io.BytesIO(excel.import_template())).worksheets[0]
+    headers = [cell.value for cell in template[1]]
+    broken = openpyxl.Workbook()
+    broken.active.append(headers)
+    broken.active.append(["Nhiệm vụ lỗi"] + ["?"] * (len(headers) - 1))
+    buffer = io.BytesIO()
+    broken.save(buffer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("x.xlsx", buffer.getvalue(), content_type=excel.XLSX_CONTENT_TYPE)
+    response = head.post("/api/v1/tasks/import", {"file": upload})
+    assert response.status_code == 422 and response.json()["created"] == 0 and response.json()["errors"]
+    assert not Task.objects.filter(title="Nhiệm vụ lỗi").exists()
+    observer = api_client(people.user("hoangmai_inspector"))
+    upload.seek(0)
+    assert observer.post("/api/v1/tasks/import", {"file": upload}).status_code == 403

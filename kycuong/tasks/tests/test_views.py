@@ -159,3 +159,18 @@ def test_list_query_count_is_constant(make_task, people, login, django_assert_ma
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("tasks:list"))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_home_shows_my_tasks_and_what_awaits_my_decision(make_task, people, login):
+    from kycuong.tasks import services
+
+    task = make_task(title="Việc của phường")
+    worker = people.user("hoangliet_staff")
+    home = login(worker).get(reverse("home")).content.decode()
+    assert "Việc của phường" in home
+    services.task_accept(actor=worker, task=task)
+    services.task_submit(actor=worker, task=task, text="x", links=["https://e.vn/x"])
+    head_home = login(people.user("hoangmai_head")).get(reverse("home"))
+    assert [t.title for t in head_home.context["awaiting"]] == ["Việc của phường"]
+    inspector_home = login(people.user("hoangmai_inspector")).get(reverse("home"))
+    assert inspector_home.context["awaiting"] == []
