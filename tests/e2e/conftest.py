@@ -99,3 +99,9 @@ def login(demo):
         return base
 
     return do
+
+
+@pytest.fixture
+def second_page(browser):
+    """Another desktop-sized page in a context of its own (own cookies): a second user at the same time."""
+    yield from _open_page(browser, {"width": 1280, "height": 800})

@@ -66,11 +66,11 @@ def test_anonymous_gets_login_redirect_or_401_everywhere(client, world):
     for url in pages:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login")), url
+    known = {"unit_id": world.city.pk, "code": "T01"}
     for method, path, _operation in _api_operations():
         if (method, path) in PUBLIC_API_OPERATIONS:
             continue
-        values = {"unit_id": world.city.pk, "code": "T01"}
-        concrete = re.sub(r"\{(?:\w+:)?(\w+)\}", lambda match: str(values.get(match.group(1), 1)), path)
+        concrete = re.sub(r"\{(?:\w+:)?(\w+)\}", lambda match: str(known.get(match.group(1), 1)), path)
         response = client.generic(method, concrete, content_type="application/json", data="{}")
         assert response.status_code == 401, f"{method} {concrete}"
         assert response["Content-Type"] == "application/problem+json"
