@@ -8,8 +8,8 @@ class Notification(models.Model):
     """A message to one user, in the app and by e-mail. `event_key` names the event: one notice per event."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("kind"), max_length=40)
-    title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(_("notification kind"), max_length=40)
+    title = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     event_key = models.CharField(max_length=200)

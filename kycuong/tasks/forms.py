@@ -26,7 +26,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TaskAssignForm(StyledFormMixin, forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=500)
+    title = forms.CharField(label=_("Task title"), max_length=500)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -120,8 +120,8 @@ class ExtensionDecisionForm(StyledFormMixin, forms.Form):
 
 class DocumentForm(StyledFormMixin, forms.Form):
     number = forms.CharField(label=_("Number"), max_length=60)
-    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=500)
+    kind = forms.ChoiceField(label=_("Document kind"), choices=DocumentKind.choices)
+    title = forms.CharField(label=_("Document title"), max_length=500)
     issuing_unit = forms.ModelChoiceField(label=_("Issuing unit"), queryset=Unit.objects.none())
     issued_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -174,7 +174,7 @@ class TaskFilterForm(StyledFormMixin, forms.Form):
             ("due_date", _("Due date")),
             ("-due_date", _("Due date, latest first")),
             ("priority", _("Priority")),
-            ("title", _("Title")),
+            ("title", _("Task title")),
             ("-updated", _("Recently changed")),
         ],
     )

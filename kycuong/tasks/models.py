@@ -22,8 +22,8 @@ class SourceDocument(SearchableModel):
     """A directive, resolution, plan, conclusion or letter that gives rise to tasks."""
 
     number = models.CharField(_("number"), max_length=60)
-    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
-    title = models.CharField(_("title"), max_length=500)
+    kind = models.CharField(_("document kind"), max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(_("document title"), max_length=500)
     issuing_unit = models.ForeignKey(
         Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="issued_documents"
     )
@@ -85,7 +85,7 @@ class Recurrence(models.TextChoices):
 class Task(SearchableModel):
     """A task assigned by a unit to a lead unit, with a responsible person and a due date."""
 
-    title = models.CharField(_("title"), max_length=500)
+    title = models.CharField(_("task title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
     document = models.ForeignKey(
         SourceDocument,

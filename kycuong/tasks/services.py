@@ -32,7 +32,6 @@ from .models import (
 )
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-TASK_FIELDS = ("title", "description", "lead_unit", "responsible", "due_date", "priority", "expected_product")
 
 
 def document_create(

@@ -6,6 +6,7 @@ app_name = "tasks"
 urlpatterns = [
     path("tasks/", views.task_list, name="list"),
     path("tasks/board/", views.board, name="board"),
+    path("tasks/calendar/", views.due_calendar, name="calendar"),
     path("tasks/summary/", views.unit_summary, name="summary"),
     path("tasks/new/", views.task_new, name="new"),
     path("tasks/export.xlsx", views_excel.export_tasks, name="export"),

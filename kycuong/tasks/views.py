@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -360,3 +361,45 @@ def document_new(request):
             messages.success(request, _("The document was saved."))
             return redirect(f"/tasks/?document={document.pk}")
     return render(request, "tasks/document_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@scoped_view
+def due_calendar(request):
+    """A month of due dates: how many tasks fall due each day (and how many of them are overdue)."""
+    import calendar as month_calendar
+
+    from django.db.models import Count
+
+    try:
+        first = datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
+    except ValueError:
+        first = today().replace(day=1)
+    last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+    filters = filters_from(TaskFilterForm(request.GET))
+    filters = selectors.TaskFilters(
+        **{**filters.__dict__, "due_from": first, "due_to": last, "sort": "due_date"}
+    )
+    day = today()
+    counts = {
+        row["due_date"]: row
+        for row in selectors.task_list(actor=request.user, filters=filters)
+        .order_by()
+        .values("due_date")
+        .annotate(total=Count("id"), overdue=Count("id", filter=selectors.overdue_q(day)))
+    }
+    weeks = [
+        [(date, counts.get(date)) if date.month == first.month else (None, None) for date in week]
+        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
+    previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
+    context = {
+        "weeks": weeks,
+        "first": first,
+        "previous": previous_month,
+        "next": last + datetime.timedelta(days=1),
+        "today": day,
+        "scope": filters.scope,
+        "overdue_total": sum(r["overdue"] for r in counts.values()),
+        "weekdays": [WEEKDAYS_ABBR[index] for index in range(7)],
+    }
+    return render(request, "tasks/calendar.html", context)

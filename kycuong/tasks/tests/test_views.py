@@ -174,3 +174,23 @@ def test_home_shows_my_tasks_and_what_awaits_my_decision(make_task, people, logi
     assert [t.title for t in head_home.context["awaiting"]] == ["Việc của phường"]
     inspector_home = login(people.user("hoangmai_inspector")).get(reverse("home"))
     assert inspector_home.context["awaiting"] == []
+
+
+def test_due_calendar_counts_tasks_per_day_and_links_to_them(make_task, people, login):
+    make_task(title="A", due_date=datetime.date(2025, 1, 24))
+    make_task(title="B", due_date=datetime.date(2025, 1, 24))
+    make_task(title="C", due_date=datetime.date(2025, 1, 10))
+    client = login(people.user("hoangmai_head"))
+    page = client.get(reverse("tasks:calendar"), {"month": "2025-01"})
+    cells = {date: figures for week in page.context["weeks"] for date, figures in week if figures}
+    assert {date: figures["total"] for date, figures in cells.items()} == {
+        datetime.date(2025, 1, 24): 2,
+        datetime.date(2025, 1, 10): 1,
+    }
+    assert "due_from=2025-01-24&amp;due_to=2025-01-24" in page.content.decode()
+    outsider = login(people.user("phucxa_staff")).get(reverse("tasks:calendar"), {"month": "2025-01"})
+    assert not any(figures for week in outsider.context["weeks"] for _date, figures in week)
+    assert (
+        login(people.user("hoangmai_head")).get(reverse("tasks:calendar"), {"month": "garbage"}).status_code
+        == 200
+    )
