@@ -8,6 +8,8 @@ from kycuong.core.api import router as audit_router
 from kycuong.core.api_support import install_problem_handlers
 from kycuong.notifications.api import router as notifications_router
 from kycuong.org.api import router as org_router
+from kycuong.satisfaction.api import router as satisfaction_router
+from kycuong.targets.api import router as targets_router
 from kycuong.tasks.api import router as tasks_router
 
 api = NinjaAPI(
@@ -27,3 +29,5 @@ api.add_router("", org_router)
 api.add_router("", audit_router)
 api.add_router("", notifications_router)
 api.add_router("", tasks_router)
+api.add_router("", satisfaction_router)
+api.add_router("", targets_router)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "kycuong.org",
     "kycuong.notifications",
     "kycuong.tasks",
+    "kycuong.satisfaction",
+    "kycuong.targets",
     "kycuong.demo",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("kycuong.org.urls")),
     path("", include("kycuong.notifications.urls")),
     path("", include("kycuong.tasks.urls")),
+    path("", include("kycuong.satisfaction.urls")),
+    path("", include("kycuong.targets.urls")),
     path("", include("kycuong.core.urls")),
     path("", portal_views.home, name="home"),
     path("search/", portal_views.search, name="search"),

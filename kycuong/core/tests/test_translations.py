@@ -25,6 +25,20 @@ def test_no_message_is_left_untranslated_or_fuzzy(selection):
     assert untranslated_or_fuzzy(CATALOGUE, selection) == []
 
 
+def catalogues(root: Path) -> list[Path]:
+    """The project's catalogue and those of apps that keep their own (kycuong/<app>/locale)."""
+    return [
+        root / "locale" / "vi" / "LC_MESSAGES" / "django.po",
+        *sorted((root / "kycuong").glob("*/locale/vi/LC_MESSAGES/django.po")),
+    ]
+
+
+@pytest.mark.parametrize("selection", ["--untranslated", "--only-fuzzy"])
+def test_app_catalogues_are_complete(selection):
+    for catalogue in catalogues(ROOT)[1:]:
+        assert untranslated_or_fuzzy(catalogue, selection) == [], catalogue
+
+
 def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     """Extract the strings anew in a copy of the tree: a new string without a translation fails here."""
     shutil.copytree(
@@ -37,5 +51,5 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
         call_command("makemessages", locale=["vi"], no_obsolete=True, verbosity=0)
     finally:
         os.chdir(cwd)
-    fresh = tmp_path / "locale" / "vi" / "LC_MESSAGES" / "django.po"
-    assert untranslated_or_fuzzy(fresh, "--untranslated") == []
+    for fresh in catalogues(tmp_path):
+        assert untranslated_or_fuzzy(fresh, "--untranslated") == [], fresh.relative_to(tmp_path)
