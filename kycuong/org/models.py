@@ -167,7 +167,7 @@ class Staff(SearchableModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="party_members",
-        limit_choices_to={"kind__in": list(PARTY_KINDS)},
+        limit_choices_to={"kind__in": [UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL]},  # fixed order: stable migrations
     )
     party_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
