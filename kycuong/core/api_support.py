@@ -129,6 +129,13 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def on_http_error(request, error):
         return problem(request, error.status_code, str(error.message))
 
+    @api.exception_handler(OverflowError)
+    def on_overflow(request, error):
+        # An id or number beyond what the database stores: the request is wrong, not the server.
+        return problem(
+            request, 422, _("The request is not valid."), _("A number in the request is too large.")
+        )
+
     @api.exception_handler(Exception)
     def on_unexpected(request, error):
         logger.exception("Unhandled API error", exc_info=error)

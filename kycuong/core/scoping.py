@@ -108,5 +108,5 @@ def get_scoped_or_404(queryset: QuerySet, actor, permission: str, **lookup) -> M
     """Fetch one object the actor may see; out of scope and missing are the same 404."""
     try:
         return restrict(queryset, actor, permission).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404(_("Not found.")) from error

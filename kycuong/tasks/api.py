@@ -144,6 +144,14 @@ class NoteIn(Schema):
     note: str = ""
 
 
+class ReassignIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    lead_unit_id: int | None = None
+    responsible_id: int | None = None
+    due_date: datetime.date | None = None
+    note: str = ""
+
+
 class ExtensionIn(Schema):
     model_config = ConfigDict(extra="forbid")
     requested_due_date: datetime.date
@@ -364,6 +372,29 @@ def cancel_task(request, task_id: int, payload: ReasonIn):
         request,
         task_id,
         lambda task: services.task_cancel(actor=request.user, task=task, reason=payload.reason),
+    )
+
+
+@router.post(
+    "/tasks/{int:task_id}/reassign",
+    response={200: TaskDetail, **WRITE_ERRORS},
+    summary="Assign a returned task again",
+)
+def reassign_task(request, task_id: int, payload: ReassignIn):
+    actor = request.user
+    lead_unit = unit_get(actor=actor, unit_id=payload.lead_unit_id) if payload.lead_unit_id else None
+    responsible = staff_get(actor=actor, staff_id=payload.responsible_id) if payload.responsible_id else None
+    return _transition(
+        request,
+        task_id,
+        lambda task: services.task_reassign(
+            actor=actor,
+            task=task,
+            lead_unit=lead_unit,
+            responsible=responsible,
+            due_date=payload.due_date,
+            note=payload.note,
+        ),
     )
 
 

@@ -22,6 +22,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+MAX_ID = 2**63 - 1  # ids beyond the database's bigint are refused as invalid, not passed on
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -87,6 +88,22 @@ class NoteForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class ReassignForm(StyledFormMixin, forms.Form):
+    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible person"), queryset=Staff.objects.none(), required=False
+    )
+    due_date = forms.DateField(label=_("New due date"), widget=DATE_INPUT, required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_unit"].queryset = restrict(Unit.objects.valid_on(), actor, "tasks.assign_task")
+        self.fields["responsible"].queryset = restrict(
+            Staff.objects.filter(is_active=True), actor, "org.view_staff"
+        )
+
+
 class ProgressForm(StyledFormMixin, forms.Form):
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
     text = forms.CharField(label=_("Report"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -149,7 +166,9 @@ class TaskFilterForm(StyledFormMixin, forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     at_risk = forms.BooleanField(label=_("At risk"), required=False)
-    unit = forms.IntegerField(label=_("Unit"), required=False, widget=forms.HiddenInput)
+    unit = forms.IntegerField(
+        label=_("Unit"), required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
     descendants = forms.BooleanField(label=_("With sub-units"), required=False, initial=True)
     due_from = forms.DateField(label=_("Due from"), widget=DATE_INPUT, required=False)
     due_to = forms.DateField(label=_("Due to"), widget=DATE_INPUT, required=False)
@@ -160,8 +179,8 @@ class TaskFilterForm(StyledFormMixin, forms.Form):
         empty_value=None,
         required=False,
     )
-    document = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    responsible = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    document = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    responsible = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     outcome = forms.ChoiceField(
         required=False,
         widget=forms.HiddenInput,

@@ -147,6 +147,7 @@ class Task(SearchableModel):
     state = models.CharField(_("state"), max_length=20, choices=TaskState.choices, default=TaskState.ASSIGNED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     last_report_on = models.DateField(_("last progress report"), null=True, blank=True)
+    submitted_on = models.DateField(_("last submitted on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     late_working_days = models.SmallIntegerField(_("working days late"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("sent back for rework"), default=0)
@@ -174,6 +175,9 @@ class Task(SearchableModel):
             models.Index(fields=["assigning_unit", "state", "due_date"], name="task_assigner_state_due_idx"),
             models.Index(fields=["responsible", "state", "due_date"], name="task_responsible_idx"),
             models.Index(fields=["state", "due_date"], name="task_state_due_idx"),
+            models.Index(fields=["due_date", "id"], name="task_due_idx"),
+            models.Index(fields=["lead_unit", "due_date", "id"], name="task_lead_due_idx"),
+            models.Index(fields=["assigning_unit", "due_date", "id"], name="task_assigner_due_idx"),
             models.Index(fields=["lead_unit", "closed_on"], name="task_lead_closed_idx"),
             models.Index(fields=["document"], name="task_document_idx"),
         ]

@@ -4,8 +4,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields import BooleanField
+from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from kycuong.core.calendar import add_working_days, today
 from kycuong.core.scoping import get_scoped_or_404, restrict
@@ -16,8 +18,10 @@ from .models import OPEN_STATES, SourceDocument, Task, TaskState
 
 
 def overdue_q(day: datetime.date) -> Q:
-    """Past its due date and not closed."""
-    return Q(state__in=OPEN_STATES, due_date__lt=day)
+    """Past its due date and not closed, unless its result was handed in by the due date and only waits
+    for the assigner's decision."""
+    handed_in_on_time = Q(state=TaskState.SUBMITTED, submitted_on__lte=F("due_date"))
+    return Q(state__in=OPEN_STATES, due_date__lt=day) & ~handed_in_on_time
 
 
 def at_risk_q(day: datetime.date) -> Q:
@@ -134,10 +138,12 @@ def task_flags(task: Task, day: datetime.date | None = None) -> dict[str, bool]:
 
 
 def task_get(*, actor, task_id: int) -> Task:
+    """One task; its parent's title only where the actor may see the parent."""
+    visible_parent = restrict(Task.objects.filter(pk=OuterRef("parent_id")), actor, "tasks.view_task")
     return get_scoped_or_404(
-        Task.objects.select_related(
-            "lead_unit", "assigning_unit", "responsible", "document", "parent", "assigned_by"
-        ).prefetch_related("cooperating_units"),
+        Task.objects.select_related("lead_unit", "assigning_unit", "responsible", "document", "assigned_by")
+        .annotate(parent_title=Subquery(visible_parent.values("title")[:1]))
+        .prefetch_related("cooperating_units"),
         actor,
         "tasks.view_task",
         pk=task_id,
@@ -145,35 +151,40 @@ def task_get(*, actor, task_id: int) -> Task:
 
 
 def subtasks(*, actor, task: Task) -> QuerySet[Task]:
-    return (
-        restrict(task.subtasks.all(), actor, "tasks.view_task")
-        .select_related("lead_unit")
-        .order_by("due_date")
+    return task_list(actor=actor).filter(parent_id=task.pk)
+
+
+def visible_documents(actor) -> QuerySet[SourceDocument]:
+    """Documents issued in the actor's units, and any document that a task they can see comes from."""
+    cited = restrict(Task.objects.filter(document__isnull=False), actor, "tasks.view_task").values(
+        "document_id"
     )
+    issued = restrict(SourceDocument.objects.all(), actor, "tasks.view_sourcedocument").values("pk")
+    return SourceDocument.objects.filter(Q(pk__in=issued) | Q(pk__in=cited))
 
 
 def document_list(*, actor, q: str | None = None) -> QuerySet[SourceDocument]:
-    documents = restrict(SourceDocument.objects.all(), actor, "tasks.view_sourcedocument")
+    visible_tasks = restrict(Task.objects.filter(document_id=OuterRef("pk")), actor, "tasks.view_task")
+    task_count = visible_tasks.order_by().values("document_id").annotate(total=Count("id")).values("total")
     return (
-        search(documents, q)
+        search(visible_documents(actor), q)
         .select_related("issuing_unit")
-        .annotate(task_count=Count("tasks"))
+        .annotate(task_count=Coalesce(Subquery(task_count), 0))
         .order_by("search_rank", "-issued_on", "number")
     )
 
 
 def document_get(*, actor, document_id: int) -> SourceDocument:
-    return get_scoped_or_404(
-        SourceDocument.objects.select_related("issuing_unit"),
-        actor,
-        "tasks.view_sourcedocument",
-        pk=document_id,
-    )
+    document = visible_documents(actor).select_related("issuing_unit").filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document
 
 
 OUTCOMES = {
-    "on_time": lambda day: Q(state=TaskState.APPROVED, closed_on__lte=F("due_date")),
-    "late": lambda day: Q(state=TaskState.APPROVED, closed_on__gt=F("due_date")),
+    # On time and late are judged in working days, exactly as the task page and the export show them.
+    "on_time": lambda day: Q(state=TaskState.APPROVED, late_working_days=0),
+    "late": lambda day: Q(state=TaskState.APPROVED, late_working_days__gt=0),
     "overdue": overdue_q,
     "open": lambda day: Q(state__in=OPEN_STATES, due_date__gte=day),
     "due": lambda day: ~Q(state=TaskState.CANCELLED),
@@ -196,6 +207,31 @@ class UnitTaskSummary:
         return round(100 * self.on_time / reached, 1) if reached else None
 
 
+def _summary_figures(day: datetime.date) -> dict:
+    return {
+        "assigned": Count("id", filter=OUTCOMES["due"](day)),
+        "on_time": Count("id", filter=OUTCOMES["on_time"](day)),
+        "late": Count("id", filter=OUTCOMES["late"](day)),
+        "overdue": Count("id", filter=OUTCOMES["overdue"](day)),
+        "in_progress": Count("id", filter=OUTCOMES["open"](day)),
+        "cancelled": Count("id", filter=Q(state=TaskState.CANCELLED)),
+    }
+
+
+def sub_unit_task_summaries(
+    *, actor, unit_id: int, due_from: datetime.date, due_to: datetime.date, day: datetime.date | None = None
+) -> dict[int, UnitTaskSummary]:
+    """The summary of every sub-unit (each with its own descendants), in one grouped query."""
+    day = day or today()
+    tasks = task_list(actor=actor, filters=TaskFilters(due_from=due_from, due_to=due_to), day=day).order_by()
+    rows = (
+        tasks.filter(lead_unit__ancestor_links__ancestor__parent_id=unit_id)
+        .values("lead_unit__ancestor_links__ancestor_id")
+        .annotate(**_summary_figures(day))
+    )
+    return {row.pop("lead_unit__ancestor_links__ancestor_id"): UnitTaskSummary(**row) for row in rows}
+
+
 def unit_task_summary(
     *,
     actor,
@@ -211,15 +247,7 @@ def unit_task_summary(
         unit_id=unit_id, with_descendants=with_descendants, due_from=due_from, due_to=due_to
     )
     tasks = task_list(actor=actor, filters=filters, day=day).order_by()
-    figures = tasks.aggregate(
-        assigned=Count("id", filter=OUTCOMES["due"](day)),
-        on_time=Count("id", filter=OUTCOMES["on_time"](day)),
-        late=Count("id", filter=OUTCOMES["late"](day)),
-        overdue=Count("id", filter=OUTCOMES["overdue"](day)),
-        in_progress=Count("id", filter=OUTCOMES["open"](day)),
-        cancelled=Count("id", filter=Q(state=TaskState.CANCELLED)),
-    )
-    return UnitTaskSummary(**figures)
+    return UnitTaskSummary(**tasks.aggregate(**_summary_figures(day)))
 
 
 def tasks_awaiting_decision(*, actor) -> QuerySet[Task]:
@@ -228,7 +256,7 @@ def tasks_awaiting_decision(*, actor) -> QuerySet[Task]:
 
     from .models import ExtensionRequest
 
-    waiting = Task.objects.filter(
+    waiting = Task.objects.filter(state__in=OPEN_STATES).filter(
         Q(state=TaskState.SUBMITTED)
         | Q(pk__in=ExtensionRequest.objects.filter(state=ExtensionRequest.State.REQUESTED).values("task_id"))
     )

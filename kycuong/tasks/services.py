@@ -11,8 +11,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kycuong.core.audit import audit_created, audit_updated, snapshot
-from kycuong.core.calendar import add_working_days, today, working_days_between
+from kycuong.core.audit import audit_created, audit_updated, audit_write, changed_values, entry_for, snapshot
+from kycuong.core.calendar import (
+    add_working_days,
+    is_working_day,
+    next_working_day,
+    today,
+    working_days_between,
+)
 from kycuong.core.scoping import can, require
 from kycuong.core.services import create_audited
 from kycuong.notifications.services import notify
@@ -67,16 +73,22 @@ def _check_responsible(responsible: Staff | None, lead_unit: Unit) -> None:
         raise ValidationError({"responsible": _("The responsible person must work in the lead unit.")})
 
 
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
 def _due_date(
     start: datetime.date, due_date: datetime.date | None, working_days: int | None
 ) -> datetime.date:
+    """The due date; one that falls on a day off moves to the next working day, as legal time limits do."""
+    if start > LATEST_DATE or (due_date and due_date > LATEST_DATE):
+        raise ValidationError({"due_date": _("Give a date before 2101.")})
     if working_days is not None:
-        if working_days < 1:
-            raise ValidationError({"due_working_days": _("Give at least one working day.")})
+        if not 1 <= working_days <= 365:
+            raise ValidationError({"due_working_days": _("Give from 1 to 365 working days.")})
         return add_working_days(start, working_days)
     if due_date is None:
         raise ValidationError({"due_date": _("Give a due date or a number of working days.")})
-    return due_date
+    return due_date if is_working_day(due_date) else next_working_day(due_date)
 
 
 def task_assign(
@@ -101,6 +113,15 @@ def task_assign(
     """Assign a task from `assigning_unit` to `lead_unit`; the actor needs the right to assign over both."""
     require(actor, "tasks.assign_task", assigning_unit.pk)
     require(actor, "tasks.assign_task", lead_unit.pk)
+    if parent is not None:
+        # A task is split by those who carry it out (or assigned it), and only while it is open.
+        may_split = can(actor, "tasks.work_task", parent.lead_unit_id) or can(
+            actor, "tasks.assign_task", parent.assigning_unit_id
+        )
+        if not may_split:
+            raise PermissionDenied(_("You may not split this task."))
+        if not parent.is_open:
+            raise ValidationError({"parent": _("A closed task cannot get new sub-tasks.")})
     for unit in cooperating_units:
         require(actor, "org.view_unit", unit.pk)
     start_date = start_date or today()
@@ -131,9 +152,12 @@ def task_assign(
         raise ValidationError(errors)
     _check_responsible(responsible, lead_unit)
     with transaction.atomic():
-        create_audited(actor=actor, instance=task)
+        task.full_clean()
+        task.save()
         if cooperating_units:
             task.cooperating_units.set(cooperating_units)
+        after = {**snapshot(task), "cooperating_unit_ids": sorted(unit.pk for unit in cooperating_units)}
+        audit_write(actor=actor, entries=[entry_for(task, "create", after=after)])
         TaskEvent.objects.create(
             task=task, kind=TaskEvent.Kind.ASSIGNED, actor=actor, new_due_date=task.due_date
         )
@@ -195,9 +219,16 @@ def _transition(actor, task: Task, name: str, *, state: str | None) -> tuple[Tas
 def _save_transition(
     actor, task: Task, before: dict, event: str, note: str = "", **event_fields
 ) -> TaskEvent:
+    """Save the task, its timeline event, and one audit record with the change and the reason or evidence."""
     task.full_clean()
     task.save()
-    audit_updated(actor=actor, instance=task, before=before)
+    old, new = changed_values(before, snapshot(task))
+    record = {**new, "event": str(event)}
+    if note:
+        record["note"] = note
+    if event_fields.get("links"):
+        record["links"] = event_fields["links"]
+    audit_write(actor=actor, entries=[entry_for(task, "update", before=old, after=record)])
     return TaskEvent.objects.create(task=task, kind=event, actor=actor, note=note, **event_fields)
 
 
@@ -252,7 +283,15 @@ def task_reassign(
             _check_responsible(responsible, task.lead_unit)
             task.responsible = responsible
         if due_date is not None:
-            task.due_date = due_date
+            task.due_date = _due_date(task.start_date, due_date, None)
+            task.due_working_days = None
+            if task.parent_id and task.due_date > task.parent.due_date:
+                raise ValidationError(
+                    {
+                        "due_date": _("A sub-task cannot be due after its parent task (%(date)s).")
+                        % {"date": task.parent.due_date.strftime("%d/%m/%Y")}
+                    }
+                )
         _save_transition(actor, task, before, TaskEvent.Kind.REASSIGNED, note, new_due_date=task.due_date)
         _notify_assigned(actor, task)
     return task
@@ -335,6 +374,7 @@ def task_submit(
             raise ValidationError({"links": _("“%(link)s” is not a web address.") % {"link": link}})
     with transaction.atomic():
         task, before = _transition(actor, task, "submit", state=TaskState.SUBMITTED)
+        task.submitted_on = today()
         event = _save_transition(actor, task, before, TaskEvent.Kind.SUBMITTED, text, links=links)
         _store_files(actor, task, files, event=event)
         notify(
@@ -349,13 +389,17 @@ def task_submit(
 
 
 def task_approve(*, actor, task: Task, note: str = "", closed_on: datetime.date | None = None) -> Task:
-    """Close the task; it is on time when closed by its due date, else late by the working days past it."""
+    """Close the task. It is on time when the result that was approved was submitted by the due date, else
+    late by the working days from the due date to that submission: the approver's delay is not the worker's.
+    """
     closed_on = closed_on or today()
     with transaction.atomic():
         task, before = _transition(actor, task, "approve", state=TaskState.APPROVED)
         task.closed_on = closed_on
         task.progress = 100
-        task.late_working_days = max(0, working_days_between(task.due_date, closed_on))
+        done_on = min(task.submitted_on or closed_on, closed_on)
+        task.late_working_days = max(0, working_days_between(task.due_date, done_on))
+        _close_open_extensions(actor, task)
         _save_transition(actor, task, before, TaskEvent.Kind.APPROVED, note)
         if task.recurrence:
             _next_occurrence(actor, task)
@@ -390,7 +434,7 @@ def _next_occurrence(actor, task: Task) -> Task | None:
         lead_unit=task.lead_unit,
         responsible=task.responsible,
         start_date=_shift_months(task.start_date, months),
-        due_date=_shift_months(task.due_date, months),
+        due_date=_due_date(task.start_date, _shift_months(task.due_date, months), None),
         due_working_days=None,
         priority=task.priority,
         expected_product=task.expected_product,
@@ -428,7 +472,21 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
     with transaction.atomic():
         task, before = _transition(actor, task, "cancel", state=TaskState.CANCELLED)
         _save_transition(actor, task, before, TaskEvent.Kind.CANCELLED, reason)
+        _close_open_extensions(actor, task)
     return task
+
+
+def _close_open_extensions(actor, task: Task) -> None:
+    """A closed task has no due date left to extend: refuse what still waits, with a note saying why."""
+    from django.utils import timezone
+
+    for extension in task.extensions.filter(state=ExtensionRequest.State.REQUESTED):
+        before = snapshot(extension)
+        extension.state = ExtensionRequest.State.REFUSED
+        extension.decided_by, extension.decided_at = actor, timezone.now()
+        extension.decision_note = _("The task was closed before a decision.")
+        extension.save()
+        audit_updated(actor=actor, instance=extension, before=before)
 
 
 def extension_request(
@@ -488,7 +546,13 @@ def extension_decide(*, actor, extension: ExtensionRequest, grant: bool, note: s
         extension.save()
         audit_updated(actor=actor, instance=extension, before=extension_before)
         if grant:
+            if task.parent_id and extension.requested_due_date > task.parent.due_date:
+                raise ValidationError(
+                    _("The new due date would fall after the parent task's (%(date)s).")
+                    % {"date": task.parent.due_date.strftime("%d/%m/%Y")}
+                )
             task.due_date = extension.requested_due_date
+            task.due_working_days = None
         kind = TaskEvent.Kind.EXTENSION_GRANTED if grant else TaskEvent.Kind.EXTENSION_REFUSED
         _save_transition(
             actor, task, before, kind, note, old_due_date=extension.old_due_date, new_due_date=task.due_date
@@ -524,7 +588,11 @@ def task_reminders_send(*, day: datetime.date | None = None) -> dict[str, int]:
     actor = SystemActor(REMINDER_ACTOR_NAME)
     day = day or today()
     sent = {"before": 0, "today": 0, "overdue": 0, "digest": 0}
-    open_tasks = Task.objects.filter(state__in=rules.OPEN).select_related("responsible", "assigning_unit")
+    open_tasks = (
+        Task.objects.filter(state__in=rules.OPEN)
+        .exclude(state=TaskState.SUBMITTED)  # handed in: nothing left for the worker to be reminded of
+        .select_related("responsible__user")
+    )
     for working_days in sorted(set(settings.TASK_REMINDER_WORKING_DAYS)):
         window = (add_working_days(day, working_days - 1), add_working_days(day, working_days))
         for task in open_tasks.filter(due_date__gt=window[0], due_date__lte=window[1]):
@@ -550,7 +618,9 @@ def task_reminders_send(*, day: datetime.date | None = None) -> dict[str, int]:
                 event_key=f"task:{task.pk}:due:{task.due_date}:today",
             )
         )
-    for task in open_tasks.filter(due_date__lt=day):
+    # Each task is told once that it is overdue: look back a fortnight (holidays, a worker that was down),
+    # not at every task ever overdue.
+    for task in open_tasks.filter(due_date__lt=day, due_date__gte=day - datetime.timedelta(days=14)):
         sent["overdue"] += len(
             notify(
                 actor=actor,

@@ -23,6 +23,7 @@ from .forms import (
     NoteForm,
     ProgressForm,
     ReasonForm,
+    ReassignForm,
     SubmitForm,
     TaskAssignForm,
     TaskFilterForm,
@@ -31,7 +32,8 @@ from .models import OPEN_STATES, Attachment, Task, TaskState
 
 
 def filters_from(form: TaskFilterForm) -> selectors.TaskFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # invalid fields are left out of cleaned_data; the valid ones still apply
+    data = form.cleaned_data
     return selectors.TaskFilters(
         scope=data.get("scope") or "units",
         unit_id=data.get("unit"),
@@ -89,6 +91,9 @@ def task_detail(request, task_id: int):
         "reports": list(task.reports.select_related("reported_by").prefetch_related("attachments")),
         "extensions": list(task.extensions.select_related("requested_by", "decided_by")),
         "subtasks": list(selectors.subtasks(actor=request.user, task=task)),
+        "reassign_units": ReassignForm(actor=request.user).fields["lead_unit"].queryset[:300]
+        if task.state == TaskState.RETURNED
+        else [],
         "forms": {
             "reason": ReasonForm(),
             "note": NoteForm(),
@@ -104,7 +109,10 @@ def task_detail(request, task_id: int):
 @scoped_view
 def task_new(request):
     initial = {"start_date": today()}
-    if "parent" in request.GET:
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if parent_id and not parent_id.isdigit():
+        raise Http404
+    if request.GET.get("parent"):
         parent = selectors.task_get(actor=request.user, task_id=int(request.GET["parent"]))
         initial.update(
             assigning_unit=parent.lead_unit,
@@ -113,7 +121,6 @@ def task_new(request):
             document=parent.document,
         )
     form = TaskAssignForm(request.POST or None, actor=request.user, initial=initial)
-    parent_id = request.POST.get("parent") or request.GET.get("parent")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         parent = selectors.task_get(actor=request.user, task_id=int(parent_id)) if parent_id else None
@@ -152,6 +159,13 @@ def _form_errors(form, error) -> None:
             form.add_error(None, problem)
 
 
+def _reassign(actor, task: Task, post) -> None:
+    form = ReassignForm(post, actor=actor)
+    if not form.is_valid():
+        raise ValidationError([problem for problems in form.errors.values() for problem in problems])
+    services.task_reassign(actor=actor, task=task, **form.cleaned_data)
+
+
 ACTION_FORMS = {
     "return": ReasonForm,
     "send_back": ReasonForm,
@@ -188,6 +202,8 @@ def _run_action(actor, task: Task, action: str, data: dict) -> None:
         services.task_submit(
             actor=actor, task=task, text=data["text"], links=links, files=data.get("files", [])
         )
+    elif action == "reassign":
+        _reassign(actor, task, data)
     elif action == "request_extension":
         services.extension_request(
             actor=actor, task=task, requested_due_date=data["requested_due_date"], reason=data["reason"]
@@ -203,7 +219,7 @@ def task_action(request, task_id: int, action: str):
     if action not in rules.ACTIONS or action == "decide_extension":
         raise Http404
     form_class = ACTION_FORMS.get(action)
-    data = {}
+    data = request.POST if action == "reassign" else {}
     if form_class is not None:
         form = form_class(request.POST, request.FILES)
         if not form.is_valid():
@@ -282,6 +298,7 @@ def unit_summary(request):
     year = today().year
     due_from = _date(request.GET.get("from")) or datetime.date(year, 1, 1)
     due_to = _date(request.GET.get("to")) or datetime.date(year, 12, 31)
+    # The form sends a hidden "0" before the checkbox's "1": the last value wins, so unchecking works.
     with_descendants = request.GET.get("descendants", "1") == "1"
     summary = selectors.unit_task_summary(
         actor=request.user,
@@ -294,22 +311,16 @@ def unit_summary(request):
         f"unit={unit.pk}&descendants={'on' if with_descendants else ''}"
         f"&due_from={due_from.isoformat()}&due_to={due_to.isoformat()}"
     )
-    children = []
     from kycuong.org.selectors import unit_list
 
-    for child in unit_list(actor=request.user, parent_id=unit.pk)[:100]:
-        children.append(
-            (
-                child,
-                selectors.unit_task_summary(
-                    actor=request.user,
-                    unit_id=child.pk,
-                    with_descendants=True,
-                    due_from=due_from,
-                    due_to=due_to,
-                ),
-            )
-        )
+    by_child = selectors.sub_unit_task_summaries(
+        actor=request.user, unit_id=unit.pk, due_from=due_from, due_to=due_to
+    )
+    children = [
+        (child, by_child[child.pk])
+        for child in unit_list(actor=request.user, parent_id=unit.pk)
+        if child.pk in by_child
+    ]
     context = {
         "unit": unit,
         "summary": summary,
@@ -373,6 +384,8 @@ def due_calendar(request):
     try:
         first = datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
     except ValueError:
+        first = today().replace(day=1)
+    if not 2000 <= first.year <= 2100:
         first = today().replace(day=1)
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
     filters = filters_from(TaskFilterForm(request.GET))

@@ -231,14 +231,90 @@ def test_extension_refusal_needs_a_reason_and_changes_no_date(make_task, people)
         services.extension_decide(actor=people.user("hoangmai_head"), extension=extension, grant=True)
 
 
+def test_a_due_date_on_a_day_off_moves_to_the_next_working_day(make_task):
+    assert make_task(due_date=datetime.date(2025, 1, 31)).due_date == datetime.date(2025, 2, 3)  # Tết
+
+
 def test_monthly_task_creates_its_next_occurrence_once(make_task, people):
     task = make_task(
-        recurrence="monthly", start_date=datetime.date(2025, 1, 1), due_date=datetime.date(2025, 1, 31)
+        recurrence="monthly", start_date=datetime.date(2025, 5, 5), due_date=datetime.date(2025, 5, 30)
     )
-    full_cycle(task, people, closed_on=datetime.date(2025, 1, 30))
+    full_cycle(task, people, closed_on=datetime.date(2025, 5, 29))
     following = Task.objects.get(previous_occurrence=task)
     assert (following.start_date, following.due_date) == (
-        datetime.date(2025, 2, 1),
-        datetime.date(2025, 2, 28),
+        datetime.date(2025, 6, 5),
+        datetime.date(2025, 6, 30),
     )
     assert following.state == TaskState.ASSIGNED
+
+
+def test_lateness_counts_to_the_submission_not_to_the_approval(make_task, people):
+    from kycuong.tasks.selectors import TaskFilters, task_list, unit_task_summary
+
+    task = make_task(due_date=datetime.date(2025, 3, 7))
+    worker, head = people.user("hoangliet_staff"), people.user("hoangmai_head")
+    services.task_accept(actor=worker, task=task)
+    services.task_submit(actor=worker, task=task, text="Xong", links=["https://e.vn/x"])
+    Task.objects.filter(pk=task.pk).update(submitted_on=datetime.date(2025, 3, 7))
+    waiting_day = datetime.date(2025, 3, 12)
+    assert not task_list(actor=head, filters=TaskFilters(overdue=True), day=waiting_day).exists()
+    task = services.task_approve(actor=head, task=Task.objects.get(pk=task.pk), closed_on=waiting_day)
+    assert task.late_working_days == 0
+    summary = unit_task_summary(
+        actor=head,
+        unit_id=people.hoangmai.pk,
+        with_descendants=True,
+        due_from=datetime.date(2025, 1, 1),
+        due_to=datetime.date(2025, 12, 31),
+    )
+    assert (summary.on_time, summary.late) == (1, 0)
+
+
+def test_closing_a_task_settles_a_waiting_extension_request(make_task, people):
+    from kycuong.tasks.selectors import tasks_awaiting_decision
+
+    task = make_task()
+    worker, head = people.user("hoangliet_staff"), people.user("hoangmai_head")
+    extension = services.extension_request(
+        actor=worker, task=task, requested_due_date=datetime.date(2025, 2, 28), reason="Chờ số liệu"
+    )
+    services.task_cancel(actor=head, task=task, reason="Không cần nữa")
+    extension.refresh_from_db()
+    assert extension.state == ExtensionRequest.State.REFUSED and extension.decision_note
+    assert not tasks_awaiting_decision(actor=head).exists()
+
+
+def test_subtasks_only_by_those_who_carry_the_task_and_only_while_open(make_task, people):
+    parent = make_task()
+    with pytest.raises(PermissionDenied):
+        make_task(
+            actor=people.user("badinh_head"),
+            assigning_unit=people.badinh,
+            lead_unit=people.phucxa,
+            responsible=None,
+            parent=parent,
+        )
+    services.task_cancel(actor=people.user("hoangmai_head"), task=parent, reason="Dừng")
+    with pytest.raises(ValidationError):
+        make_task(parent=Task.objects.get(pk=parent.pk))
+
+
+def test_task_page_hides_a_parent_outside_the_scope_and_the_audit_keeps_the_reason(make_task, people):
+    from kycuong.core.models import AuditRecord
+    from kycuong.tasks.selectors import task_get
+
+    city_task = make_task(
+        actor=people.user("superuser"),
+        assigning_unit=people.city,
+        lead_unit=people.hoangmai,
+        responsible=None,
+        title="Việc của thành phố",
+    )
+    child = make_task(parent=city_task)
+    assert task_get(actor=people.user("hoangliet_staff"), task_id=child.pk).parent_title is None
+    assert task_get(actor=people.user("hoangmai_head"), task_id=child.pk).parent_title == "Việc của thành phố"
+    services.task_cancel(actor=people.user("hoangmai_head"), task=child, reason="Trùng nhiệm vụ")
+    record = (
+        AuditRecord.objects.filter(object_type="tasks.task", object_id=str(child.pk)).order_by("-id").first()
+    )
+    assert record.after["note"] == "Trùng nhiệm vụ" and record.after["state"] == "cancelled"

@@ -194,3 +194,75 @@ def test_due_calendar_counts_tasks_per_day_and_links_to_them(make_task, people, 
         login(people.user("hoangmai_head")).get(reverse("tasks:calendar"), {"month": "garbage"}).status_code
         == 200
     )
+
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/tasks/?unit={HUGE}",
+        f"/tasks/?document={HUGE}&scope=mine",
+        f"/tasks/?page={HUGE}",
+        f"/tasks/export.xlsx?responsible={HUGE}",
+        f"/notifications/?page={HUGE}",
+        "/tasks/new/?parent=abc",
+        "/tasks/calendar/?month=0001-01",
+        "/tasks/calendar/?month=9999-12",
+        "/tasks/summary/?unit=abc&descendants=0",
+    ],
+)
+def test_bad_query_values_never_cause_a_server_error(people, login, url):
+    response = login(people.user("hoangmai_head")).get(url)
+    assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/tasks?unit_id={HUGE}",
+        f"/api/v1/tasks/{HUGE}",
+        f"/api/v1/units?parent_id={HUGE}",
+    ],
+)
+def test_bad_api_values_are_client_errors(people, api_client, url):
+    response = api_client(people.user("hoangmai_head")).get(url)
+    assert response.status_code in (404, 422), response.content
+
+
+def test_one_bad_filter_keeps_the_others(make_task, people, login):
+    make_task(title="Của Hoàng Liệt")
+    client = login(people.user("hoangmai_head"))
+    page = client.get(reverse("tasks:list"), {"q": "khong co", "priority": "abc"}).content.decode()
+    assert "Của Hoàng Liệt" not in page  # the search still applies although the priority was nonsense
+
+
+def test_summary_sub_unit_switch_can_be_turned_off(make_task, people, login):
+    make_task(title="Của phường")
+    client = login(people.user("hoangmai_head"))
+    params = {"unit": people.hoangmai.pk, "from": "2025-01-01", "to": "2025-12-31"}
+    with_sub_units = client.get(reverse("tasks:summary"), {**params, "descendants": ["0", "1"]})
+    alone = client.get(reverse("tasks:summary"), {**params, "descendants": "0"})
+    assert with_sub_units.context["summary"].assigned == 1 and alone.context["summary"].assigned == 0
+
+
+def test_returned_task_is_reassigned_from_its_page(make_task, people, login):
+    from kycuong.tasks import services
+
+    task = make_task()
+    services.task_return(actor=people.user("hoangliet_staff"), task=task, reason="Không thuộc chức năng")
+    head = login(people.user("hoangmai_head"))
+    assert "reassign/" in head.get(reverse("tasks:detail", args=[task.pk])).content.decode()
+    head.post(
+        reverse("tasks:action", args=[task.pk, "reassign"]),
+        {"lead_unit": people.dinhcong.pk, "due_date": "2025-02-08", "note": "Chuyển Định Công"},
+    )
+    task.refresh_from_db()
+    assert task.state == TaskState.ASSIGNED and task.lead_unit == people.dinhcong
+    assert task.due_date == datetime.date(2025, 2, 10)  # Saturday 08/02 moves to Monday 10/02
+
+
+def test_a_very_deep_page_is_just_empty(people, api_client):
+    response = api_client(people.user("hoangmai_head")).get(f"/api/v1/tasks?offset={HUGE}")
+    assert response.status_code == 200 and response.json()["items"] == []
