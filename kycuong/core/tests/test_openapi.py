@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from kycuong.api import api
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
@@ -34,6 +36,7 @@ def test_every_operation_declares_its_error_responses():
                 assert "404" in codes, f"{method} {path}"
 
 
+@pytest.mark.django_db
 def test_no_model_change_lacks_its_migration():
     from django.core.management import call_command
 
