@@ -3,7 +3,7 @@
 #   setup-system.sh            what the product needs (gettext to compile translations, fonts for PDFs)
 #   setup-system.sh --tests    also what the test suite needs (Debian's chromium for browser tests)
 set -euo pipefail
-packages=(gettext fonts-dejavu-core fonts-noto-core)
+packages=(gettext fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
 [ "${1:-}" = "--tests" ] && packages+=(chromium)
 
 missing=()

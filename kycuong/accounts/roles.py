@@ -22,6 +22,19 @@ MANAGE_GRANTS = [
     "accounts.change_grant",
     "accounts.delete_grant",
 ]
+VIEW_SATISFACTION = [
+    "satisfaction.view_servicepoint",
+    "satisfaction.view_rating",
+    "satisfaction.view_feedback",
+]
+HANDLE_SATISFACTION = [*VIEW_SATISFACTION, "satisfaction.handle_feedback", "satisfaction.view_contact"]
+MANAGE_SATISFACTION = [
+    *HANDLE_SATISFACTION,
+    "satisfaction.add_servicepoint",
+    "satisfaction.change_servicepoint",
+    "satisfaction.import_rating",
+    "satisfaction.erase_contact",
+]
 
 DEFAULT_ROLES: dict[str, dict] = {
     "system_admin": {
@@ -34,12 +47,18 @@ DEFAULT_ROLES: dict[str, dict] = {
         + VIEW_AUDIT
         + MANAGE_GRANTS
         + ASSIGN_TASKS
-        + WORK_TASKS,
+        + WORK_TASKS
+        + MANAGE_SATISFACTION,
     },
     "city_leader": {
         "name": "Lãnh đạo thành phố",
         "name_en": N_("City leader"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + ["accounts.view_grant"] + ASSIGN_TASKS,
+        "permissions": VIEW_ORG
+        + VIEW_CALENDAR
+        + VIEW_AUDIT
+        + ["accounts.view_grant"]
+        + ASSIGN_TASKS
+        + VIEW_SATISFACTION,
     },
     "unit_head": {
         "name": "Người đứng đầu đơn vị",
@@ -50,21 +69,22 @@ DEFAULT_ROLES: dict[str, dict] = {
         + VIEW_AUDIT
         + ["accounts.view_grant"]
         + ASSIGN_TASKS
-        + WORK_TASKS,
+        + WORK_TASKS
+        + MANAGE_SATISFACTION,
     },
     "unit_staff": {
         "name": "Cán bộ đơn vị",
         "name_en": N_("Unit staff"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + WORK_TASKS,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + WORK_TASKS + HANDLE_SATISFACTION,
     },
     "inspector": {
         "name": "Cán bộ kiểm tra",
         "name_en": N_("Inspector"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + VIEW_TASKS,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + VIEW_TASKS + VIEW_SATISFACTION,
     },
     "observer": {
         "name": "Quan sát viên (chỉ xem)",
         "name_en": N_("Observer (read only)"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS + VIEW_SATISFACTION,
     },
 }
