@@ -131,7 +131,9 @@ FORMAT_MODULE_PATH = ["kycuong.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
-USE_THOUSAND_SEPARATOR = True
+# Off, so that ids in URLs, form values and element ids are never rendered as "1.728"; figures meant for
+# people are grouped explicitly (humanize's intcomma, floatformat with "g"), in the locale's style (1.520).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -227,8 +227,11 @@ def test_bad_query_values_never_cause_a_server_error(people, login, url):
     ],
 )
 def test_bad_api_values_are_client_errors(people, api_client, url):
+    # SQLite cannot hold the number (422); PostgreSQL compares it and finds nothing (an empty page or 404).
     response = api_client(people.user("hoangmai_head")).get(url)
-    assert response.status_code in (404, 422), response.content
+    assert response.status_code in (200, 404, 422), response.content
+    if response.status_code == 200:
+        assert response.json()["items"] == []
 
 
 def test_one_bad_filter_keeps_the_others(make_task, people, login):
