@@ -119,7 +119,7 @@ def generate_ratings(total: int, year: int) -> None:
                 INSERT INTO satisfaction_rating (service_point_id, unit_id, template_id, submitted_at, day,
                     source, answers, receipt_code, procedure, staff_id, comment, contact_name, contact_phone,
                     contact_email, {", ".join(COUNT_FIELDS)})
-                SELECT {ids}[k], {units}[k], {template_id}, d + time '10:00' - interval '7 hours', d,
+                SELECT ({ids})[k], ({units})[k], {template_id}, d + time '10:00' - interval '7 hours', d,
                     'online',
                     '{{}}'::jsonb, '', '', NULL, '', '', '', '', {", ".join(counts)}
                 FROM (
