@@ -179,7 +179,12 @@ class Task(SearchableModel):
             models.Index(fields=["lead_unit", "due_date", "id"], name="task_lead_due_idx"),
             models.Index(fields=["assigning_unit", "due_date", "id"], name="task_assigner_due_idx"),
             models.Index(fields=["lead_unit", "closed_on"], name="task_lead_closed_idx"),
-            models.Index(fields=["document"], name="task_document_idx"),
+            # Open tasks in due-date order: overdue lists and reminders read only these.
+            models.Index(
+                fields=["due_date", "id"],
+                name="task_open_due_idx",
+                condition=Q(state__in=["assigned", "accepted", "returned", "in_progress", "submitted"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
