@@ -16,6 +16,14 @@ MANAGE_CALENDAR = [
 VIEW_TASKS = ["tasks.view_task", "tasks.view_sourcedocument"]
 WORK_TASKS = [*VIEW_TASKS, "tasks.work_task"]
 ASSIGN_TASKS = [*VIEW_TASKS, "tasks.assign_task"]
+VIEW_TARGETS = ["targets.view_indicator", "targets.view_project"]
+RECORD_TARGETS = [
+    *VIEW_TARGETS,
+    "targets.manage_indicator",
+    "targets.record_actual",
+    "targets.plan_project",
+    "targets.record_disbursement",
+]
 MANAGE_GRANTS = [
     "accounts.view_grant",
     "accounts.add_grant",
@@ -48,6 +56,7 @@ DEFAULT_ROLES: dict[str, dict] = {
         + MANAGE_GRANTS
         + ASSIGN_TASKS
         + WORK_TASKS
+        + RECORD_TARGETS
         + MANAGE_SATISFACTION,
     },
     "city_leader": {
@@ -58,6 +67,7 @@ DEFAULT_ROLES: dict[str, dict] = {
         + VIEW_AUDIT
         + ["accounts.view_grant"]
         + ASSIGN_TASKS
+        + RECORD_TARGETS
         + VIEW_SATISFACTION,
     },
     "unit_head": {
@@ -70,21 +80,22 @@ DEFAULT_ROLES: dict[str, dict] = {
         + ["accounts.view_grant"]
         + ASSIGN_TASKS
         + WORK_TASKS
+        + RECORD_TARGETS
         + MANAGE_SATISFACTION,
     },
     "unit_staff": {
         "name": "Cán bộ đơn vị",
         "name_en": N_("Unit staff"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + WORK_TASKS + HANDLE_SATISFACTION,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + WORK_TASKS + VIEW_TARGETS + HANDLE_SATISFACTION,
     },
     "inspector": {
         "name": "Cán bộ kiểm tra",
         "name_en": N_("Inspector"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + VIEW_TASKS + VIEW_SATISFACTION,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_AUDIT + VIEW_TASKS + VIEW_TARGETS + VIEW_SATISFACTION,
     },
     "observer": {
         "name": "Quan sát viên (chỉ xem)",
         "name_en": N_("Observer (read only)"),
-        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS + VIEW_SATISFACTION,
+        "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS + VIEW_TARGETS + VIEW_SATISFACTION,
     },
 }

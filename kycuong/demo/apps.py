@@ -9,8 +9,9 @@ class DemoConfig(AppConfig):
 
     def ready(self) -> None:
         # Each domain's demo data registers its loader, in order, after the organisation's.
-        from . import tasks_data  # noqa: F401
+        from . import tasks_data  # noqa: F401, I001 - loaders register in import order
         from . import satisfaction_data  # noqa: F401
+        from . import targets_data  # noqa: F401
 
     def demo_logins(self) -> list[tuple[str, str, str]]:
         """(username, role, unit code) of the demo users, when the demo data is loaded; else empty."""
