@@ -142,6 +142,7 @@ def top_up(projects_wanted: int, disbursements_wanted: int, seed: int) -> None:
         cursor.execute("SELECT setval('targets_project_id_seq', (SELECT MAX(id) FROM targets_project))")
         project_ids = list(range(first_project, first_project + new_projects))
         revisions = 0
+        plans: dict[tuple[int, int], int] = {}
         with cursor.cursor.copy(
             "COPY targets_planrevision (project_id, year, effective_on, assigned_amount, local_amount, "
             "decision, note, created_at) FROM STDIN"
@@ -149,6 +150,7 @@ def top_up(projects_wanted: int, disbursements_wanted: int, seed: int) -> None:
             for pk in project_ids:
                 for year in (2024, 2025, 2026):
                     total = rng.randint(2, 120) * 1_000_000_000
+                    plans[pk, year] = total
                     local = total // rng.choice([5, 10, 1_000_000_000_000])
                     copy.write_row(
                         (pk, year, datetime.date(year - 1, 12, 10), total - local, local, "", "", now)
@@ -162,7 +164,8 @@ def top_up(projects_wanted: int, disbursements_wanted: int, seed: int) -> None:
             "COPY targets_disbursement (project_id, plan_year, paid_on, amount, reference, note, created_at) "
             "FROM STDIN"
         ) as copy:
-            per_project = max(1, wanted // max(1, len(project_ids)))
+            per_project = max(1, -(-wanted // max(1, len(project_ids))))
+            per_year = -(-per_project // 3)
             for pk in project_ids:
                 pace = rng.uniform(0.4, 1.05)
                 for index in range(per_project):
@@ -173,7 +176,7 @@ def top_up(projects_wanted: int, disbursements_wanted: int, seed: int) -> None:
                     day = datetime.date(year, month, 20) if month <= 12 else datetime.date(year + 1, 1, 15)
                     if day > today:
                         day = today if today.year == year else datetime.date(year, 1, 20)
-                    amount = int(rng.randint(50, 500) * 1_000_000 * pace)
+                    amount = max(1_000_000, int(plans[pk, year] * pace * rng.uniform(0.5, 1.5) / per_year))
                     copy.write_row((pk, year, day, amount, "", "", now))
                     written += 1
     log(
