@@ -167,7 +167,8 @@ class Staff(SearchableModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="party_members",
-        limit_choices_to={"kind__in": [UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL]},  # fixed order: stable migrations
+        # A list in a fixed order (not the PARTY_KINDS set), so that migrations stay the same on every run.
+        limit_choices_to={"kind__in": [UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL]},
     )
     party_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
