@@ -10,7 +10,7 @@ import datetime
 import io
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
@@ -21,6 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kycuong.core.calendar import today
+from kycuong.core.excel import (
+    XLSX_CONTENT_TYPE,  # noqa: F401 - the views answer with this module's type
+    CellError,
+    FileRefused,
+    ImportResult,
+    RowError,
+)
 from kycuong.core.scoping import restrict
 from kycuong.core.text import fold
 
@@ -32,40 +39,7 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # Written in bulk (one INSERT per 500 ratings, one audit record each): 20,000 rows take a few seconds.
 MAX_IMPORT_ROWS = 20_000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_KEPT = 1000
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
-        return _("Row %(row)d, column “%(column)s”: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class CellError(ValueError):
-    pass
 
 
 def _text(max_length: int) -> Callable[[Any], str]:
@@ -152,11 +126,6 @@ COLUMNS: tuple[Column, ...] = (
     # Translators: header of the ratings import file; Vietnamese "Nguồn".
     Column("source", gettext_lazy("Source"), False, _source, "giấy", 14),
 )
-
-
-class FileRefused(Exception):
-    def __init__(self, message: str):
-        self.message = message
 
 
 def _header_keys() -> dict[str, str]:

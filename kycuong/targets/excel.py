@@ -23,10 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from kycuong.core.scoping import can, restrict
-from kycuong.core.text import fold
-from kycuong.org.models import Unit
-from kycuong.tasks.excel import (
+from kycuong.core.excel import (
     DAMAGED,
     DATE_FORMAT,
     NOT_XLSX,
@@ -35,16 +32,19 @@ from kycuong.tasks.excel import (
     FileRefused,
     ImportResult,
     RowError,
-    _cell_value,
-    _check_archive,
-    _date,
-    _file_size,
-    _is_blank,
-    _line,
-    _normalised,
-    _sheet_rows,
-    _write_cell,
 )
+from kycuong.core.excel import cell_value as _cell_value
+from kycuong.core.excel import check_archive as _check_archive
+from kycuong.core.excel import file_size as _file_size
+from kycuong.core.excel import is_blank as _is_blank
+from kycuong.core.excel import line as _line
+from kycuong.core.excel import normalised as _normalised
+from kycuong.core.excel import parse_date as _date
+from kycuong.core.excel import sheet_rows as _sheet_rows
+from kycuong.core.excel import write_cell as _write_cell
+from kycuong.core.scoping import can, restrict
+from kycuong.core.text import fold
+from kycuong.org.models import Unit
 
 from . import progress, services
 from .models import PlanRevision, Project

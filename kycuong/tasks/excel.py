@@ -5,14 +5,11 @@ read that tuple. A file is read with openpyxl and never evaluated: a cell holdin
 The export is written with XlsxWriter in constant-memory mode, row after row, from a queryset iterator.
 """
 
-import datetime
 import functools
 import io
-import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -25,9 +22,29 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from kycuong.core.calendar import today
+from kycuong.core.excel import (
+    DAMAGED,
+    DATE_FORMAT,
+    NOT_XLSX,
+    XLSX_CONTENT_TYPE,  # noqa: F401 - the views answer with this module's type
+    CellError,
+    FileRefused,
+    ImportResult,
+    RowError,
+)
+from kycuong.core.excel import cell_value as _cell_value
+from kycuong.core.excel import check_archive as _check_archive
+from kycuong.core.excel import file_size as _file_size
+from kycuong.core.excel import is_blank as _is_blank
+from kycuong.core.excel import line as _line
+from kycuong.core.excel import normalised as _normalised
+from kycuong.core.excel import paragraphs as _paragraphs
+from kycuong.core.excel import parse_date as _date
+from kycuong.core.excel import sheet_rows as _sheet_rows
+from kycuong.core.excel import whole_number as _whole_number
+from kycuong.core.excel import write_cell as _write_cell
 from kycuong.core.scoping import can, restrict
 from kycuong.core.text import fold
 from kycuong.org.models import Post, Staff, Unit
@@ -40,122 +57,18 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # 18 ms on PostgreSQL here, inside one transaction that holds SQLite's write lock. 1,000 rows stay well
 # within the web server's 60 s timeout and other writers' 20 s wait (checking without saving is ~0.1 s).
 MAX_IMPORT_ROWS = 1000
-# What the parts of the .xlsx archive may add up to once unpacked: a few megabytes of real data stay far
-# below it, a "zip bomb" does not.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # Header cells looked at; columns further right are ignored.
 MAX_HEADER_COLUMNS = 60
 MAX_WORKING_DAYS = 365
 # Excel's last row is 1,048,576; the header takes one and a closing note another.
 MAX_EXPORT_ROWS = 1_048_574
 EXPORT_CHUNK_SIZE = 2000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_FORMAT = "dd/mm/yyyy"
 
 
 # --- results ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A problem found in the file. `row` is the row number Excel shows (None: the file as a whole)."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
-        return _("Row %(row)d, column “%(column)s”: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 # --- the import columns, described once --------------------------------------------------------------------
-
-
-class CellError(ValueError):
-    """A cell's value cannot be used; the message says why, in the user's language."""
-
-
-def _normalised(value: Any) -> str:
-    text = unicodedata.normalize("NFC", str(value))
-    return text.strip()
-
-
-def _as_text(value: Any, max_length: int, *, single_line: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool | datetime.date | datetime.time | datetime.timedelta):
-        raise CellError(_("Enter text here."))
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a number typed into a text column: 123 rather than 123.0
-    text = _normalised(value)
-    if single_line:
-        text = " ".join(text.split())
-    if len(text) > max_length:
-        raise CellError(
-            _("Enter at most %(max)d characters (this cell has %(count)d).")
-            % {"max": max_length, "count": len(text)}
-        )
-    return text
-
-
-def _line(max_length: int) -> Callable[[Any], str]:
-    return lambda value: _as_text(value, max_length, single_line=True)
-
-
-def _paragraphs(max_length: int) -> Callable[[Any], str]:
-    return lambda value: _as_text(value, max_length, single_line=False)
-
-
-DATE_TEXT = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-
-
-def _date(value: Any) -> datetime.date | None:
-    """A real Excel date, or text as dd/mm/yyyy (never mm/dd: that is what Vietnamese offices write)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        match = DATE_TEXT.fullmatch(value.strip())
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            try:
-                return datetime.date(year, month, day)
-            except ValueError:
-                pass
-    raise CellError(_("Enter a date as dd/mm/yyyy, for example 06/01/2025."))
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _working_days(value: Any) -> int | None:
@@ -447,67 +360,6 @@ def import_template() -> bytes:
 # --- reading a file ----------------------------------------------------------------------------------------
 
 
-NOT_XLSX = gettext_lazy(
-    "This file is not an Excel workbook (.xlsx). Save it in Excel as “Excel Workbook (*.xlsx)” "
-    "and upload it again."
-)
-
-
-class FileRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _file_size(file) -> int:
-    size = getattr(file, "size", None)
-    if size is None:
-        position = file.tell()
-        file.seek(0, io.SEEK_END)
-        size = file.tell()
-        file.seek(position)
-    return size
-
-
-def _check_archive(file) -> None:
-    """Refuse what is not a zip archive, or unpacks to far more than a spreadsheet of this size could."""
-    try:
-        with zipfile.ZipFile(file) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        raise FileRefused(str(NOT_XLSX)) from error
-    finally:
-        file.seek(0)
-    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
-        raise FileRefused(str(NOT_XLSX))
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FileRefused(_("This workbook is too large once unpacked; split it into several files."))
-
-
-def _cell_value(cell, header: str, row: int, errors: list[RowError]) -> Any:
-    """The value of a cell as stored; a formula or an Excel error is refused, never evaluated."""
-    value = getattr(cell, "value", None)
-    data_type = getattr(cell, "data_type", None)
-    if data_type == "f" or (isinstance(value, str) and value.lstrip().startswith("=")):
-        errors.append(RowError(row, header, _("Formulas are not accepted: type the value itself.")))
-        return None
-    if data_type == "e":
-        errors.append(
-            RowError(row, header, _("This cell holds an Excel error (%(error)s).") % {"error": value})
-        )
-        return None
-    return value
-
-
-def _is_blank(cells: tuple) -> bool:
-    for cell in cells:
-        value = getattr(cell, "value", None)
-        if value is not None and not (isinstance(value, str) and not value.strip()):
-            return False
-    return True
-
-
 @dataclass
 class _Row:
     number: int
@@ -541,22 +393,6 @@ def _match_headers(cells: tuple) -> tuple[dict[str, int], dict[str, str], list[R
             ) % {"header": column.header}
             errors.append(RowError(1, str(column.header), message))
     return positions, labels, errors
-
-
-# What openpyxl raises on a damaged archive or sheet: it parses the XML lazily, so also while rows are read.
-DAMAGED = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
-
-
-def _sheet_rows(sheet, **bounds) -> Iterator[tuple]:
-    rows = sheet.iter_rows(**bounds)
-    while True:
-        try:
-            cells = next(rows)
-        except StopIteration:
-            return
-        except DAMAGED as error:
-            raise FileRefused(_("This workbook is damaged and cannot be read.")) from error
-        yield cells
 
 
 def _parse_row(
@@ -933,18 +769,6 @@ def _export_values(task: Task) -> tuple:
         task.rework_count,
         str(task.get_priority_display()),
     )
-
-
-def _write_cell(sheet, row: int, col: int, value: Any, date_format) -> None:
-    # Typed writes only: a title that starts with "=" stays text and never becomes a formula.
-    if value is None:
-        return
-    if isinstance(value, datetime.date):
-        sheet.write_datetime(row, col, value, date_format)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        sheet.write_number(row, col, value)
-    else:
-        sheet.write_string(row, col, str(value))
 
 
 def _rows_of(tasks: Iterable[Task]) -> Iterator[Task]:
