@@ -6,8 +6,13 @@ from kycuong.accounts.api import router as accounts_router
 from kycuong.accounts.auth import API_AUTH
 from kycuong.core.api import router as audit_router
 from kycuong.core.api_support import install_problem_handlers
+from kycuong.discipline.api import router as discipline_router
+from kycuong.evaluations.api import router as evaluations_router
+from kycuong.inspections.api import router as inspections_router
 from kycuong.notifications.api import router as notifications_router
 from kycuong.org.api import router as org_router
+from kycuong.processes.api import router as processes_router
+from kycuong.reports.api import router as reports_router
 from kycuong.satisfaction.api import router as satisfaction_router
 from kycuong.targets.api import router as targets_router
 from kycuong.tasks.api import router as tasks_router
@@ -31,3 +36,8 @@ api.add_router("", notifications_router)
 api.add_router("", tasks_router)
 api.add_router("", satisfaction_router)
 api.add_router("", targets_router)
+api.add_router("", inspections_router)
+api.add_router("", discipline_router)
+api.add_router("", processes_router)
+api.add_router("", evaluations_router)
+api.add_router("", reports_router)

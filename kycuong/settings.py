@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "kycuong.tasks",
     "kycuong.satisfaction",
     "kycuong.targets",
+    "kycuong.inspections",
+    "kycuong.discipline",
+    "kycuong.processes",
+    "kycuong.evaluations",
+    "kycuong.reports",
     "kycuong.demo",
 ]
 

@@ -3,6 +3,7 @@
 They live at the project level, above the apps, because they read from all of them.
 """
 
+from django.apps import apps
 from django.shortcuts import render
 
 from kycuong.accounts.selectors import my_grants
@@ -16,14 +17,27 @@ SEARCH_LIMIT = 25
 HOME_LIST_LIMIT = 10
 
 
+def home_sections(request) -> list[dict]:
+    """What other apps put on the home page: each app config may define `home_section(request)`, returning
+    None (nothing to show) or a dict with the `template` to include and the context it needs."""
+    sections = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "home_section", None)
+        if provider is not None and (section := provider(request)) is not None:
+            sections.append(section)
+    return sections
+
+
 @scoped_view
 def home(request):
-    """The signed-in user's units and roles, their own open tasks, and what waits for their decision."""
+    """The signed-in user's units and roles, their own open tasks, what waits for their decision, and the due
+    items of the other apps (evaluation steps, process steps…)."""
     mine = task_list(actor=request.user, filters=TaskFilters(scope="mine", open_only=True))
     context = {
         "grants": list(my_grants(actor=request.user)),
         "my_tasks": list(mine[:HOME_LIST_LIMIT]),
         "awaiting": list(tasks_awaiting_decision(actor=request.user)[:HOME_LIST_LIMIT]),
+        "sections": home_sections(request),
     }
     return render(request, "core/home.html", context)
 

@@ -12,6 +12,9 @@ class DemoConfig(AppConfig):
         from . import tasks_data  # noqa: F401, I001 - loaders register in import order
         from . import satisfaction_data  # noqa: F401
         from . import targets_data  # noqa: F401
+        from . import inspections_data  # noqa: F401
+        from . import processes_data  # noqa: F401
+        from . import evaluations_data  # noqa: F401
 
     def demo_logins(self) -> list[tuple[str, str, str]]:
         """(username, role, unit code) of the demo users, when the demo data is loaded; else empty."""

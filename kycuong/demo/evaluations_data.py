@@ -1,0 +1,1 @@
+"""Demo evaluation cycles: monthly evaluations of staff and quarterly scorecards of units."""

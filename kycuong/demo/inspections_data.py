@@ -1,0 +1,1 @@
+"""Demo inspection and supervision plans, inspections, findings, recommendations and discipline cases."""

@@ -1,0 +1,1 @@
+"""Demo internal work processes of wards and their instances."""

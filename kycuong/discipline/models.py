@@ -1,0 +1,1 @@
+"""Violations, discipline cases and their decisions."""

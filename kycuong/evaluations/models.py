@@ -1,0 +1,1 @@
+"""Evaluation methods, cycles and the scores of units and staff."""

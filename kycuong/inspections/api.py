@@ -1,0 +1,5 @@
+"""API of the inspections app, mounted under /api/v1 by kycuong.api."""
+
+from ninja import Router
+
+router = Router(tags=["inspections"])

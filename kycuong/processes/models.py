@@ -1,0 +1,1 @@
+"""Internal work processes (BPMN), their instances and steps."""

@@ -1,0 +1,1 @@
+"""The leadership dashboard and the periodic reports generated from every module."""
