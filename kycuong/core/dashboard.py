@@ -88,4 +88,5 @@ def register_module(module: str, provider_path: str, *, order: int) -> None:
 
 
 def module_providers() -> list[tuple[str, Provider]]:
-    return [(module, import_string(path)) for module, (_, path) in sorted(_MODULES.items(), key=lambda i: i[1])]
+    ordered = sorted(_MODULES.items(), key=lambda item: item[1])
+    return [(module, import_string(path)) for module, (_, path) in ordered]
