@@ -99,3 +99,16 @@ DEFAULT_ROLES: dict[str, dict] = {
         "permissions": VIEW_ORG + VIEW_CALENDAR + VIEW_TASKS + VIEW_TARGETS + VIEW_SATISFACTION,
     },
 }
+
+
+def default_roles() -> dict[str, dict]:
+    """DEFAULT_ROLES with the permissions that later apps give to these roles. An app declares them on its
+    AppConfig as `role_permissions = {"unit_head": ["evaluations.review_cycle", …], …}`, so that accounts, on
+    the left of the dependency order, never imports the apps to its right."""
+    from django.apps import apps
+
+    roles = {code: {**spec, "permissions": list(spec["permissions"])} for code, spec in DEFAULT_ROLES.items()}
+    for config in apps.get_app_configs():
+        for code, permissions in getattr(config, "role_permissions", {}).items():
+            roles[code]["permissions"].extend(permissions)
+    return roles

@@ -16,7 +16,7 @@ from kycuong.core.scoping import require
 from kycuong.org.models import Staff, Unit
 
 from .models import ApiToken, Grant, Role, User, hash_token_secret
-from .roles import DEFAULT_ROLES
+from .roles import default_roles
 
 MAX_TOKEN_DAYS = 366
 
@@ -37,7 +37,7 @@ def roles_sync() -> list[Role]:
     """
     changed = []
     with transaction.atomic():
-        for code, spec in DEFAULT_ROLES.items():
+        for code, spec in default_roles().items():
             role = Role.objects.filter(code=code).first()
             if role is None:
                 role = Role.objects.create(code=code, name=spec["name"], name_en=spec["name_en"])
