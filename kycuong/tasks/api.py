@@ -213,6 +213,47 @@ def create_document(request, payload: DocumentIn):
     return Status(201, services.document_create(actor=request.user, issuing_unit=unit, **data))
 
 
+class StoredFileOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: datetime.datetime
+
+
+@router.get(
+    "/documents/{document_id}/files",
+    response={200: list[StoredFileOut], **READ_ERRORS},
+    summary="The files of a document",
+)
+def list_document_files(request, document_id: int):
+    return selectors.document_get(actor=request.user, document_id=document_id).attachments.all()
+
+
+@router.post(
+    "/documents/{document_id}/files",
+    response={201: list[StoredFileOut], **WRITE_ERRORS},
+    summary="Add files to a document (multipart)",
+)
+def add_document_files(request, document_id: int, files: File[list[UploadedFile]]):
+    document = selectors.document_get(actor=request.user, document_id=document_id)
+    return Status(201, services.document_attach(actor=request.user, document=document, files=files))
+
+
+@router.get(
+    "/documents/files/{attachment_id}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a document's file (its checksum is verified first)",
+)
+def download_document_file(request, attachment_id: int):
+    from kycuong.core.files import verified_response
+
+    return verified_response(
+        selectors.document_attachment_get(actor=request.user, attachment_id=attachment_id)
+    )
+
+
 def _filters(data: TaskFiltersIn) -> selectors.TaskFilters:
     values = data.dict(exclude={"limit", "offset"})
     return selectors.TaskFilters(**values)

@@ -17,6 +17,8 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         if not data:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
@@ -142,10 +144,15 @@ class DocumentForm(StyledFormMixin, forms.Form):
     issuing_unit = forms.ModelChoiceField(label=_("Issuing unit"), queryset=Unit.objects.none())
     issued_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    files = MultipleFileField(label=_("Files (the document's text, annexes)"), required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuing_unit"].queryset = restrict(Unit.objects.valid_on(), actor, "tasks.assign_task")
+
+
+class DocumentFilesForm(StyledFormMixin, forms.Form):
+    files = MultipleFileField(label=_("Files"))
 
 
 class TaskFilterForm(StyledFormMixin, forms.Form):

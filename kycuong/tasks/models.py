@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core.files import StoredFile, stored_file_path
 from kycuong.core.models import SearchableModel
 from kycuong.org.models import Staff, Unit
 
@@ -309,11 +310,11 @@ class ExtensionRequest(models.Model):
         return f"{self.task_id}: {self.requested_due_date}"
 
 
-def attachment_path(instance, filename: str) -> str:
-    return f"tasks/{instance.task_id}/{instance.sha256[:2]}/{instance.sha256}-{filename[-80:]}"
+# Named in an early migration; files now go where StoredFile puts them.
+attachment_path = stored_file_path
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file attached to a task, a progress report or a submission; downloaded only through a scoped view."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
@@ -323,13 +324,6 @@ class Attachment(models.Model):
     event = models.ForeignKey(
         TaskEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(upload_to=attachment_path)
-    name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(max_length=100)
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     SCOPE_UNIT_FIELD = "task__lead_unit"
 
@@ -338,5 +332,21 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
-    def __str__(self) -> str:
-        return self.name
+    def file_directory(self) -> str:
+        return f"tasks/{self.task_id}"
+
+
+class DocumentAttachment(StoredFile):
+    """The text of a source document (the signed scan, the .docx) and its annexes."""
+
+    document = models.ForeignKey(SourceDocument, on_delete=models.CASCADE, related_name="attachments")
+
+    SCOPE_UNIT_FIELD = "document__issuing_unit"
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("document file")
+        verbose_name_plural = _("document files")
+
+    def file_directory(self) -> str:
+        return f"documents/{self.document_id}"

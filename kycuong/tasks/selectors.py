@@ -250,6 +250,24 @@ def unit_task_summary(
     return UnitTaskSummary(**tasks.aggregate(**_summary_figures(day)))
 
 
+def document_task_summary(*, actor, document_id: int, day: datetime.date | None = None) -> UnitTaskSummary:
+    """How far the tasks broken out of a document have got, counting those the actor can see."""
+    day = day or today()
+    tasks = task_list(actor=actor, filters=TaskFilters(document_id=document_id), day=day).order_by()
+    return UnitTaskSummary(**tasks.aggregate(**_summary_figures(day)))
+
+
+def document_attachment_get(*, actor, attachment_id: int):
+    """A document's file, if the document is visible to the actor; 404 like a missing one otherwise."""
+    from .models import DocumentAttachment
+
+    attachment = DocumentAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    document_get(actor=actor, document_id=attachment.document_id)
+    return attachment
+
+
 def tasks_awaiting_decision(*, actor) -> QuerySet[Task]:
     """Submitted tasks, and tasks with an extension request, that the actor may decide on as assigner."""
     from kycuong.core.scoping import covered_units

@@ -2,8 +2,6 @@
 
 import calendar as month_calendar
 import datetime
-import hashlib
-import mimetypes
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from kycuong.core.calendar import (
     today,
     working_days_between,
 )
+from kycuong.core.files import store_upload
 from kycuong.core.scoping import can, require
 from kycuong.core.services import create_audited
 from kycuong.notifications.services import notify
@@ -27,6 +26,7 @@ from kycuong.org.models import Post, Staff, Unit
 from . import rules
 from .models import (
     Attachment,
+    DocumentAttachment,
     ExtensionRequest,
     Priority,
     ProgressReport,
@@ -36,8 +36,6 @@ from .models import (
     TaskEvent,
     TaskState,
 )
-
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 def document_create(
@@ -49,6 +47,7 @@ def document_create(
     title: str,
     issued_on: datetime.date,
     summary: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> SourceDocument:
     require(actor, "tasks.assign_task", issuing_unit.pk)
     document = SourceDocument(
@@ -59,7 +58,11 @@ def document_create(
         issued_on=issued_on,
         summary=summary,
     )
-    return create_audited(actor=actor, instance=document)
+    with transaction.atomic():
+        create_audited(actor=actor, instance=document)
+        if files:
+            document_attach(actor=actor, document=document, files=files)
+    return document
 
 
 def _check_responsible(responsible: Staff | None, lead_unit: Unit) -> None:
@@ -302,28 +305,25 @@ def _store_files(
 ) -> list[Attachment]:
     stored = []
     for upload in files:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError({"files": _("“%(name)s” is larger than 20 MB.") % {"name": upload.name}})
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        attachment = Attachment(
-            task=task,
-            report=report,
-            event=event,
-            name=upload.name[-255:],
-            size=upload.size,
-            content_type=upload.content_type
-            or mimetypes.guess_type(upload.name)[0]
-            or "application/octet-stream",
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
-        )
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
+        attachment = store_upload(Attachment(task=task, report=report, event=event), upload, actor=actor)
         audit_created(actor=actor, instance=attachment)
         stored.append(attachment)
+    return stored
+
+
+def document_attach(
+    *, actor, document: SourceDocument, files: Sequence[UploadedFile]
+) -> list[DocumentAttachment]:
+    """Add the text of a document or its annexes; the same people who may register it for the issuing unit."""
+    require(actor, "tasks.assign_task", document.issuing_unit_id)
+    if not files:
+        raise ValidationError({"files": _("Choose at least one file.")})
+    stored = []
+    with transaction.atomic():
+        for upload in files:
+            attachment = store_upload(DocumentAttachment(document=document), upload, actor=actor)
+            audit_created(actor=actor, instance=attachment)
+            stored.append(attachment)
     return stored
 
 

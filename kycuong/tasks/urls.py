@@ -20,4 +20,6 @@ urlpatterns = [
     path("tasks/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("documents/", views.document_list, name="documents"),
     path("documents/new/", views.document_new, name="document-new"),
+    path("documents/<int:document_id>/", views.document_detail, name="document"),
+    path("documents/files/<int:attachment_id>/", views.document_file_download, name="document-file"),
 ]

@@ -1,9 +1,8 @@
 import datetime
-import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
@@ -11,12 +10,14 @@ from django.views.decorators.http import require_POST
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.files import verified_response
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 from kycuong.org.selectors import unit_get
 
 from . import rules, selectors, services
 from .forms import (
+    DocumentFilesForm,
     DocumentForm,
     ExtensionDecisionForm,
     ExtensionForm,
@@ -267,21 +268,17 @@ def extension_decide(request, task_id: int, extension_id: int):
 @scoped_view
 def attachment_download(request, attachment_id: int):
     """Files are served only here, after the task's scope is checked, and their checksum is verified."""
-    attachment = Attachment.objects.filter(pk=attachment_id).select_related("task").first()
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
     selectors.task_get(actor=request.user, task_id=attachment.task_id)
-    digest = hashlib.sha256()
-    with attachment.file.open("rb") as stored:
-        for chunk in iter(lambda: stored.read(65536), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != attachment.sha256:
-        raise Http404(_("This file is damaged; tell your administrator."))
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
+    return verified_response(attachment)
+
+
+@scoped_view
+def document_file_download(request, attachment_id: int):
+    return verified_response(
+        selectors.document_attachment_get(actor=request.user, attachment_id=attachment_id)
     )
 
 
@@ -362,7 +359,7 @@ def document_list(request):
 
 @scoped_view
 def document_new(request):
-    form = DocumentForm(request.POST or None, actor=request.user)
+    form = DocumentForm(request.POST or None, request.FILES or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             document = services.document_create(actor=request.user, **form.cleaned_data)
@@ -370,8 +367,32 @@ def document_new(request):
             _form_errors(form, error)
         else:
             messages.success(request, _("The document was saved."))
-            return redirect(f"/tasks/?document={document.pk}")
+            return redirect("tasks:document", document.pk)
     return render(request, "tasks/document_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@scoped_view
+def document_detail(request, document_id: int):
+    """The document, its files, and how far the tasks broken out of it have got."""
+    document = selectors.document_get(actor=request.user, document_id=document_id)
+    form = DocumentFilesForm(request.POST, request.FILES) if request.method == "POST" else DocumentFilesForm()
+    if form.is_bound and form.is_valid():
+        try:
+            services.document_attach(actor=request.user, document=document, files=form.cleaned_data["files"])
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The files were added."))
+            return redirect("tasks:document", document.pk)
+    context = {
+        "document": document,
+        "files": list(document.attachments.all()),
+        "summary": selectors.document_task_summary(actor=request.user, document_id=document.pk),
+        "base": f"document={document.pk}",
+        "form": form,
+        "can_attach": can(request.user, "tasks.assign_task", document.issuing_unit_id),
+    }
+    return render(request, "tasks/document_detail.html", context, status=422 if form.errors else 200)
 
 
 @scoped_view
