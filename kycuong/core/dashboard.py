@@ -79,6 +79,24 @@ class ModuleSummary:
     tables: list[dict] = field(default_factory=list)  # {"title": str, "columns": [...], "rows": [[...]]}
 
 
+def format_number(value: Number | float, decimals: int = 0) -> str:
+    """A figure for a sentence or table in the active language's format: 1.520 and 86,5 in Vietnamese."""
+    from decimal import ROUND_HALF_UP
+
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    # Rounded half up here: number_format cuts the digits it does not show.
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def format_percent(value: Number | float, decimals: int = 1) -> str:
+    """'86,5 %' in Vietnamese, '86.5 %' in English; '—' when there is nothing to divide."""
+    return "—" if value is None else f"{format_number(value, decimals)} %"
+
+
 Provider = Callable[..., ModuleSummary]
 _MODULES: dict[str, tuple[int, str]] = {}
 
