@@ -13,7 +13,7 @@ def forms(db):
 
 
 @pytest.fixture
-def make_case(insp):
+def make_case(insp):  # noqa: F811 - the fixture imported above
     def make(**overrides):
         fields = {
             "actor": insp.user("hoangmai_inspector"),

@@ -2,12 +2,11 @@ import datetime
 
 import pytest
 
+from conftest import SYSTEM
 from kycuong.inspections import services
 from kycuong.inspections.models import InspectionKind
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
-
-from conftest import SYSTEM
 
 
 @pytest.fixture

@@ -222,9 +222,8 @@ def test_findings_about_a_person_are_confidential(make_inspection, insp):
         == organisation
     )
     # The person sees their own.
-    from kycuong.accounts.services import user_create
-
     from conftest import PASSWORD, SYSTEM
+    from kycuong.accounts.services import user_create
 
     own = user_create(actor=SYSTEM, username="minh", password=PASSWORD, staff=insp.colleague)
     assert selectors.subject_get(actor=own, subject_id=person.pk) == person
