@@ -105,6 +105,12 @@ def register_module(module: str, provider_path: str, *, order: int) -> None:
     _MODULES[module] = (order, provider_path)
 
 
-def module_providers() -> list[tuple[str, Provider]]:
+def registered_modules() -> list[tuple[str, str]]:
+    """(module, provider path) in their order, without importing the providers: the dashboard imports each one
+    on its own, so that a module whose provider is missing or broken does not take the others down."""
     ordered = sorted(_MODULES.items(), key=lambda item: item[1])
-    return [(module, import_string(path)) for module, (_, path) in ordered]
+    return [(module, path) for module, (_, path) in ordered]
+
+
+def module_providers() -> list[tuple[str, Provider]]:
+    return [(module, import_string(path)) for module, path in registered_modules()]
