@@ -6,3 +6,8 @@ class SatisfactionConfig(AppConfig):
     name = "kycuong.satisfaction"
     label = "satisfaction"
     verbose_name = _("Citizens' satisfaction")
+
+    def ready(self) -> None:
+        from kycuong.core.dashboard import register_module
+
+        register_module("satisfaction", "kycuong.satisfaction.dashboard.summary", order=50)

@@ -6,3 +6,8 @@ class TargetsConfig(AppConfig):
     name = "kycuong.targets"
     label = "targets"
     verbose_name = _("Targets and public investment")
+
+    def ready(self) -> None:
+        from kycuong.core.dashboard import register_module
+
+        register_module("targets", "kycuong.targets.dashboard.summary", order=70)
