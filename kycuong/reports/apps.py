@@ -1,8 +1,19 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+READ = ["reports.view_dashboard", "reports.view_report"]
+MAKE = [*READ, "reports.add_report", "reports.view_subscription"]
+SUBSCRIBE = [*MAKE, "reports.add_subscription"]
+
 
 class ReportsConfig(AppConfig):
     name = "kycuong.reports"
     label = "reports"
     verbose_name = _("Dashboard and reports")
+    role_permissions = {
+        "city_leader": SUBSCRIBE,
+        "unit_head": SUBSCRIBE,
+        "inspector": MAKE,
+        "observer": READ,
+        "system_admin": [*SUBSCRIBE, "reports.view_signalthreshold", "reports.add_signalthreshold"],
+    }
