@@ -79,7 +79,7 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
     ]
     sentences = [
         _(
-            "%(total)s organisations and individuals were disciplined (%(orgs)s organisations, %(people)s individuals)."
+            "%(total)s organisations and individuals were disciplined (%(orgs)s organisations, %(people)s individuals)."  # noqa: E501 - one message for the translators
         )
         % {
             "total": format_number(now.total),
