@@ -500,6 +500,10 @@ def top_up_tasks(target: int, seed: int, as_of: datetime.date, generator_state: 
             cursor.execute(definition)
         log(f"indexes rebuilt in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
+        from kycuong.tasks.tally import tally_rebuild
+
+        log(f"task tally rebuilt: {tally_rebuild():,} rows in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
         cursor.execute(f"VACUUM (ANALYZE) {task_table}")
         cursor.execute(f"VACUUM (ANALYZE) {link_table}")
         cursor.execute("ANALYZE")

@@ -131,6 +131,19 @@ def can(actor, permission: str, unit_id: int | None) -> bool:
     return unit_id is not None and unit_id in _as_set(actor, permission, units)
 
 
+def covers_subtree(actor, permission: str, unit_id: int) -> bool:
+    """Whether the actor's grants cover the unit and every unit under it: then counts kept per unit subtree
+    (pre-aggregates) are exactly what the actor may see."""
+    units = covered_units(actor, permission)
+    if units is None:
+        return True
+    covered = _as_set(actor, permission, units)
+    if unit_id not in covered:
+        return False
+    subtree = apps.get_model("org", "UnitClosure").objects.filter(ancestor_id=unit_id)
+    return all(descendant in covered for descendant in subtree.values_list("descendant_id", flat=True))
+
+
 def _as_set(actor, permission: str, units: list[int]) -> frozenset[int]:
     cache = actor.__dict__.setdefault("_kycuong_scope_sets", {})
     if permission not in cache:

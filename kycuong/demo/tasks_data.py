@@ -9,6 +9,7 @@ from kycuong.core.audit import audit_write, entry_for, snapshot
 from kycuong.core.calendar import working_days_between
 from kycuong.org.models import UnitKind
 from kycuong.tasks.models import DocumentKind, ProgressReport, SourceDocument, Task, TaskEvent, TaskState
+from kycuong.tasks.tally import tally_rebuild
 
 from .loader import CITY_CODE, DEMO_ACTOR, DemoContext, demo_loader
 
@@ -201,6 +202,7 @@ def load_tasks(ctx: DemoContext) -> None:
             events.append(TaskEvent(task=task, kind=TaskEvent.Kind.APPROVED, actor=task.assigned_by))
     TaskEvent.objects.bulk_create(events, batch_size=2000)
     ProgressReport.objects.bulk_create(reports, batch_size=2000)
+    tally_rebuild()  # bulk writes bypass Task.save, which keeps the tally otherwise
     audit_write(
         actor=DEMO_ACTOR,
         entries=[entry_for(document, "create", after=snapshot(document)) for document in documents],

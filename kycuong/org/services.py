@@ -11,6 +11,7 @@ from kycuong.core.scoping import require
 from kycuong.core.services import create_audited, reject_unknown_fields, update_audited
 
 from .models import Post, Staff, Unit, UnitClosure
+from .signals import unit_tree_changed
 
 UNIT_EDITABLE = {
     "name",
@@ -96,6 +97,7 @@ def _move_subtree(unit: Unit, new_parent: Unit | None) -> None:
     base_depth = (new_parent.depth + 1) if new_parent else 0
     for descendant_id, down in subtree:
         Unit.objects.filter(pk=descendant_id).update(depth=base_depth + down)
+    unit_tree_changed.send(sender=Unit, units=subtree_ids)
 
 
 def unit_update(*, actor, unit: Unit, **changes) -> Unit:

@@ -1,7 +1,7 @@
 """Source documents, the tasks they are broken into, and what happens to a task until it is closed."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +81,10 @@ class Recurrence(models.TextChoices):
     NONE = "", _("Does not repeat")
     MONTHLY = "monthly", _("Monthly")
     QUARTERLY = "quarterly", _("Quarterly")
+
+
+# What decides where a task counts in the tally (tasks.tally).
+TALLY_FIELDS = ("lead_unit_id", "due_date", "state", "late_working_days", "submitted_on")
 
 
 class Task(SearchableModel):
@@ -197,12 +201,45 @@ class Task(SearchableModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        task = super().from_db(db, field_names, values, **kwargs)
+        if not task.get_deferred_fields().intersection(TALLY_FIELDS):
+            task._tally_source = task.tally_source()
+        return task
+
+    def tally_source(self) -> tuple:
+        return tuple(getattr(self, name) for name in TALLY_FIELDS)
+
+    def _stored_tally_source(self) -> tuple | None:
+        return Task.objects.filter(pk=self.pk).values_list(*TALLY_FIELDS).first()
+
     def save(self, *args, **kwargs):
+        """Saves the task and moves its count in the tally (tasks.tally) in the same transaction, whatever
+        path the write comes by."""
+        from .tally import tally_move
+
         self.refresh_day_numbers()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "start_day", "due_day"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            old = getattr(self, "_tally_source", None)
+            if old is None and not self._state.adding:
+                old = self._stored_tally_source()
+            super().save(*args, **kwargs)
+            new = self.tally_source()
+            tally_move(old, new)
+            self._tally_source = new
+
+    def delete(self, *args, **kwargs):
+        from .tally import tally_move
+
+        with transaction.atomic():
+            old = self._stored_tally_source()
+            result = super().delete(*args, **kwargs)
+            tally_move(old, None)
+        return result
 
     def refresh_day_numbers(self) -> None:
         self.start_day = self.start_date.toordinal()
@@ -214,6 +251,35 @@ class Task(SearchableModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+class TallyCategory(models.TextChoices):
+    ON_TIME = "on_time", _("Approved on time")
+    LATE = "late", _("Approved late")
+    APPROVED_UNJUDGED = "approved", _("Approved, lateness not judged")
+    CANCELLED = "cancelled", _("Cancelled")
+    HANDED_IN = "handed_in", _("Handed in by the due date, awaiting approval")
+    OPEN = "open", _("Open")
+
+
+class TaskTally(models.Model):
+    """How many tasks led by the unit (own) or by units under it fall due on a day with an outcome category.
+    Kept by tasks.tally in the same transaction as every task write; read by the unit summaries."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    own = models.BooleanField()
+    due_date = models.DateField()
+    category = models.CharField(max_length=12, choices=TallyCategory.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "own", "due_date", "category"], name="task_tally_key"),
+        ]
+        indexes = [models.Index(fields=["unit", "due_date"], name="task_tally_unit_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.due_date} {self.category}: {self.count}"
 
 
 class ProgressReport(models.Model):
