@@ -266,5 +266,17 @@ class Evaluation(models.Model):
         return self.role in (Role.HEAD, Role.DEPUTY, Role.UNIT)
 
     @property
+    def level_name(self) -> str:
+        from .scoring import level_name
+
+        return level_name(self.cycle.method.rules, self.level)
+
+    @property
+    def score_level_name(self) -> str:
+        from .scoring import level_name
+
+        return level_name(self.cycle.method.rules, self.score_level)
+
+    @property
     def general_used(self) -> Decimal | None:
         return self.general_points if self.general_points is not None else self.self_general_points
