@@ -100,6 +100,14 @@ class CaseDetail(CaseOut):
     steps: list[StepOut]
     decision: DecisionOut | None
 
+    @staticmethod
+    def resolve_steps(obj) -> list:
+        return list(obj.steps.all())
+
+    @staticmethod
+    def resolve_decision(obj):
+        return getattr(obj, "decision_row", None)
+
 
 class CasePage(Page):
     items: list[CaseOut]
@@ -216,17 +224,8 @@ def _case(request, case_id: int, *, log: bool = False):
     return case
 
 
-def _case_out(case) -> dict:
-    return {
-        **CaseOut.from_orm(case).dict(),
-        "violation": case.violation,
-        "committed_on": case.committed_on,
-        "finding_id": case.finding_id,
-        "proposed_form_id": case.proposed_form_id,
-        "closed_on": case.closed_on,
-        "steps": list(case.steps.all()),
-        "decision": case.decision_row,
-    }
+def _case_out(case):
+    return case
 
 
 @router.get("/discipline/forms", response={200: list[FormOut], **LIST_ERRORS}, summary="Forms of discipline")
