@@ -15,7 +15,6 @@ from kycuong.targets import selectors as targets_selectors
 from kycuong.targets import services as targets_services
 from kycuong.targets.dashboard import summary as targets_summary
 from kycuong.tasks import selectors as task_selectors
-from kycuong.tasks import services as task_services
 from kycuong.tasks.dashboard import summary as tasks_summary
 
 pytestmark = pytest.mark.django_db
@@ -39,41 +38,6 @@ def test_periods_and_their_previous_ones():
     assert month_period(2024, 3).previous() == month_period(2024, 2)
     custom = Period(datetime.date(2025, 1, 10), datetime.date(2025, 1, 19))
     assert custom.previous() == Period(datetime.date(2024, 12, 31), datetime.date(2025, 1, 9))
-
-
-@pytest.fixture
-def tasks_world(make_task, people):
-    worker, head = people.user("hoangliet_staff"), people.user("hoangmai_head")
-
-    def approve(task, closed_on):
-        task_services.task_accept(actor=worker, task=task)
-        task_services.task_submit(actor=worker, task=task, text="Đã xong", links=["https://e.vn/x"])
-        task_services.task_approve(actor=head, task=task, closed_on=closed_on)
-
-    # January 2025, in Hoàng Liệt: one done on time, one done late, one open past its due date.
-    approve(make_task(title="Đúng hạn"), datetime.date(2025, 1, 20))
-    approve(make_task(title="Trễ hạn"), datetime.date(2025, 2, 5))  # after the Tết holiday
-    make_task(title="Quá hạn HL", due_date=datetime.date(2025, 1, 10))
-    # Another ward of Hoàng Mai: one open past its due date.
-    make_task(
-        title="Quá hạn ĐC", lead_unit=people.dinhcong, responsible=None, due_date=datetime.date(2025, 1, 15)
-    )
-    # December 2024: one done on time; and one in Ba Đình, outside Hoàng Mai.
-    approve(
-        make_task(
-            title="Tháng trước", start_date=datetime.date(2024, 12, 2), due_date=datetime.date(2024, 12, 20)
-        ),
-        datetime.date(2024, 12, 18),
-    )
-    task_services.task_assign(
-        actor=people.user("badinh_head"),
-        title="Ba Đình",
-        assigning_unit=people.badinh,
-        lead_unit=people.phucxa,
-        start_date=datetime.date(2025, 1, 6),
-        due_date=datetime.date(2025, 1, 24),
-    )
-    return people
 
 
 def test_tasks_figures_equal_the_task_summary(tasks_world, login):
