@@ -1,7 +1,12 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core.access import client_address
+
+from .lockout import current_lock
 from .services import MAX_TOKEN_DAYS
 
 
@@ -13,3 +18,20 @@ class TokenForm(forms.Form):
         max_value=MAX_TOKEN_DAYS,
         initial=settings.API_TOKEN_DEFAULT_DAYS,
     )
+
+
+class LoginForm(AuthenticationForm):
+    """The sign-in form; says so plainly when the username or the client address is locked."""
+
+    locked_message = ""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            lock = current_lock(
+                username=self.cleaned_data.get("username", ""), client=client_address(self.request)
+            )
+            if lock is not None:
+                self.locked_message = lock.message
+            raise

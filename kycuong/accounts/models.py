@@ -137,3 +137,25 @@ class ApiToken(models.Model):
 
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in. Recent failures lock the username and throttle the client address
+    (accounts.lockout); an administrator's unlock removes them, with an audit record."""
+
+    username = models.CharField(_("username"), max_length=150)
+    client = models.CharField(_("client address"), max_length=45)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        permissions = [("unlock_login", _("Can unlock sign-ins locked after failures"))]
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_user_idx"),
+            models.Index(fields=["client", "at"], name="login_failure_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.client} at {self.at:%Y-%m-%d %H:%M}"

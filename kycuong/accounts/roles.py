@@ -25,6 +25,7 @@ RECORD_TARGETS = [
     "targets.record_disbursement",
 ]
 MANAGE_GRANTS = [
+    "accounts.unlock_login",
     "accounts.view_grant",
     "accounts.add_grant",
     "accounts.change_grant",

@@ -1,5 +1,5 @@
 from django.apps import apps
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -25,3 +25,21 @@ def audit_login(sender, request, user, **kwargs):
     from .services import user_logged_in_record
 
     user_logged_in_record(user=user)
+
+
+@receiver(user_logged_in)
+def clear_login_failures(sender, request, user, **kwargs):
+    from .lockout import login_success_record
+
+    login_success_record(username=user.get_username())
+
+
+@receiver(user_login_failed)
+def count_login_failure(sender, credentials, request=None, **kwargs):
+    if request is None:
+        return
+    from kycuong.core.access import client_address
+
+    from .lockout import login_failure_record
+
+    login_failure_record(username=credentials.get("username", ""), client=client_address(request))

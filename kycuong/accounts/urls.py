@@ -7,5 +7,6 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("account/tokens/", views.tokens, name="tokens"),
+    path("account/sign-in-locks/", views.sign_in_locks, name="sign-in-locks"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
 ]

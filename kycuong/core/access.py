@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 
 
@@ -28,3 +29,15 @@ def is_htmx(request) -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+def client_address(request, *, behind_proxy: bool | None = None) -> str:
+    """The client's address: REMOTE_ADDR, or behind a reverse proxy (BEHIND_PROXY) the last address of
+    X-Forwarded-For, the one the proxy saw (earlier entries are the client's to forge)."""
+    if behind_proxy is None:
+        behind_proxy = settings.BEHIND_PROXY
+    if behind_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")

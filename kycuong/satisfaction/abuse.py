@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from kycuong.core.access import client_address as core_client_address
+
 DEFAULTS = {
     "SATISFACTION_RATE_PER_CLIENT": "20/3600",
     "SATISFACTION_RATE_PER_SERVICE_POINT": "600/3600",
@@ -57,11 +59,8 @@ class Refused(Exception):
 
 
 def client_address(request) -> str:
-    if _setting("SATISFACTION_BEHIND_PROXY").lower() in ("1", "true", "yes", "on"):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    proxy = _setting("SATISFACTION_BEHIND_PROXY").lower() in ("1", "true", "yes", "on")
+    return core_client_address(request, behind_proxy=proxy or settings.BEHIND_PROXY)
 
 
 def _digest(*parts: object) -> str:
