@@ -11,7 +11,7 @@ from kycuong.org.selectors import unit_get
 
 from . import selectors, services
 from .bpmn import MAX_BPMN_BYTES, BuilderStep
-from .models import LimitUnit, ProcessInstance
+from .models import LimitUnit
 
 router = Router(tags=["processes"])
 Limit = Annotated[int, Field(50, ge=1, le=200)]
@@ -140,7 +140,7 @@ class StepPage(Page):
 class StartIn(Schema):
     model_config = ConfigDict(extra="forbid")
     definition_id: int
-    case_kind: ProcessInstance.CaseKind
+    case_kind: Literal["dossier", "request", "document", "petition"]
     case_reference: str = Field(..., min_length=1, max_length=60)
     case_title: str = Field(..., min_length=1, max_length=300)
 
@@ -271,7 +271,7 @@ def retire_definition(request, definition_id: int):
 class InstanceFiltersIn(Schema):
     unit_id: int | None = None
     definition_id: int | None = None
-    state: ProcessInstance.State | None = None
+    state: Literal["running", "paused", "completed", "cancelled"] | None = None
     outcome: Literal["early", "on_time", "late"] | None = None
     completed_from: datetime.date | None = None
     completed_to: datetime.date | None = None

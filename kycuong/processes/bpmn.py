@@ -283,8 +283,8 @@ def analyse(root: etree._Element, *, known_roles: set[str], known_unit_codes: se
         if local not in allowed or (local == "timerEventDefinition" and parent_local == "startEvent"):
             raise refuse(
                 _(
-                    "“%(element)s” (%(id)s) is not supported: use user tasks, exclusive or parallel gateways, "
-                    "start and end events, and timer events."
+                    "“%(element)s” (%(id)s) is not supported: use user tasks, exclusive or parallel "
+                    "gateways, start and end events, and timer events."
                 )
                 % {"element": local, "id": element.get("id") or parent_local}
             )
@@ -361,8 +361,8 @@ def analyse(root: etree._Element, *, known_roles: set[str], known_unit_codes: se
         if unit_ref not in (UNIT_OWN, UNIT_PARENT) and unit_ref not in known_unit_codes:
             raise refuse(
                 _(
-                    "The step “%(step)s” is performed by a unit with code “%(code)s”, which does not exist or "
-                    "which you cannot see."
+                    "The step “%(step)s” is performed by a unit with code “%(code)s”, which does not exist "
+                    "or which you cannot see."
                 )
                 % {"step": name, "code": unit_ref}
             )
@@ -491,8 +491,9 @@ def build_linear(*, process_id: str, name: str, steps: list[BuilderStep]) -> byt
                 f'y="{y + height + 60}" width="36" height="36"/></bpmndi:BPMNShape>'
             )
             edges.append(
-                f'<bpmndi:BPMNEdge id="{timer_flow}_di" bpmnElement="{timer_flow}"><di:waypoint x="{tx + 18}" '
-                f'y="{y + height + 18}"/><di:waypoint x="{tx + 18}" y="{y + height + 60}"/></bpmndi:BPMNEdge>'
+                f'<bpmndi:BPMNEdge id="{timer_flow}_di" bpmnElement="{timer_flow}">'
+                f'<di:waypoint x="{tx + 18}" y="{y + height + 18}"/>'
+                f'<di:waypoint x="{tx + 18}" y="{y + height + 60}"/></bpmndi:BPMNEdge>'
             )
         previous, previous_right = task_id, x + width
     end_x = previous_right + gap
@@ -519,7 +520,8 @@ def build_linear(*, process_id: str, name: str, steps: list[BuilderStep]) -> byt
         f'  <bpmn:process id={quoteattr(process_id)} name={quoteattr(name)} isExecutable="true"{limit}>\n    '
         + "\n    ".join(parts)
         + "\n  </bpmn:process>\n"
-        f'  <bpmndi:BPMNDiagram id="Diagram_1"><bpmndi:BPMNPlane id="Plane_1" bpmnElement={quoteattr(process_id)}>'
+        '  <bpmndi:BPMNDiagram id="Diagram_1">'
+        f'<bpmndi:BPMNPlane id="Plane_1" bpmnElement={quoteattr(process_id)}>'
         + "".join(shapes)
         + "".join(edges)
         + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>\n"

@@ -32,7 +32,8 @@ GATEWAY = (
     <bpmn:sequenceFlow id="f4" sourceRef="gate" targetRef="end">
       <bpmn:conditionExpression>decision == "reject"</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
-    <bpmn:userTask id="approve_task" name="Ký quyết định" kc:role="unit_head" kc:unit="parent" kc:limitHours="8"/>
+    <bpmn:userTask id="approve_task" name="Ký quyết định" kc:role="unit_head" kc:unit="parent"
+                   kc:limitHours="8"/>
     <bpmn:sequenceFlow id="f5" sourceRef="approve_task" targetRef="end"/>
     <bpmn:endEvent id="end"/>
   </bpmn:process>
@@ -119,7 +120,8 @@ MALFORMED = [
     (
         (
             HEAD + '<bpmn:process id="P"><bpmn:startEvent id="s"/><bpmn:scriptTask id="t"><bpmn:script>'
-            "import os</bpmn:script></bpmn:scriptTask><bpmn:endEvent id='e'/></bpmn:process></bpmn:definitions>"
+            "import os</bpmn:script></bpmn:scriptTask><bpmn:endEvent id='e'/></bpmn:process>"
+            "</bpmn:definitions>"
         ).encode(),
         "scriptTask",
     ),
