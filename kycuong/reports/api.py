@@ -310,7 +310,7 @@ class ThresholdIn(Schema):
 
 
 @router.get(
-    "/thresholds",
+    "/reports/thresholds",
     response={200: list[ThresholdOut], **READ_ERRORS},
     summary="The red/amber/green thresholds of the dashboard's figures, with their validity",
 )
@@ -321,7 +321,7 @@ def list_thresholds(request):
 
 
 @router.post(
-    "/thresholds",
+    "/reports/thresholds",
     response={201: ThresholdOut, **WRITE_ERRORS},
     summary="New limits for a figure, from a day on (system administrators)",
 )
@@ -346,7 +346,7 @@ class SubscriptionIn(Schema):
 
 
 @router.get(
-    "/subscriptions",
+    "/reports/subscriptions",
     response={200: list[SubscriptionOut], **LIST_ERRORS},
     summary="Who receives which unit's monthly report by e-mail",
 )
@@ -355,7 +355,7 @@ def list_subscriptions(request):
 
 
 @router.post(
-    "/subscriptions",
+    "/reports/subscriptions",
     response={201: SubscriptionOut, **WRITE_ERRORS},
     summary="Send a unit's monthly report to a user (yourself when no user is given)",
 )
@@ -372,7 +372,7 @@ def create_subscription(request, payload: SubscriptionIn):
 
 
 @router.post(
-    "/subscriptions/{int:subscription_id}/cancel",
+    "/reports/subscriptions/{int:subscription_id}/cancel",
     response={200: SubscriptionOut, **WRITE_ERRORS},
     summary="Stop a monthly report",
 )
