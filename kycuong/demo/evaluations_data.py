@@ -1,1 +1,197 @@
-"""Demo evaluation cycles: monthly evaluations of staff and quarterly scorecards of units."""
+"""Demo evaluation cycles: monthly evaluations of staff and quarterly scorecards of units.
+
+The districts of the demo log-ins (Hoàng Mai, Ứng Hòa, Đông Anh) run a year of monthly scoring (Decision
+3814-QĐ/TU) for all their staff and, each quarter, the 12-content scorecard of their wards' heads. Task
+points come from the demo tasks through the product's own computation; general and bonus points are drawn,
+the quota is kept by moving the lowest-scoring down, and every past cycle is published. The last month is
+left in review, so that the workflow can be tried.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import translation
+
+from kycuong.accounts.models import User
+from kycuong.core.audit import AuditEntry, audit_write
+from kycuong.evaluations import scoring, services
+from kycuong.evaluations.models import Cycle, CycleState, Evaluation, EvaluationState, Frequency
+from kycuong.org.models import UnitKind
+
+from .loader import DemoContext, demo_loader
+
+DISTRICTS = ("008", "281", "017")
+WARD_KINDS = (UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP)
+REVIEW_FIELDS = [
+    "self_general_points",
+    "general_points",
+    "bonus_points",
+    "self_criteria_points",
+    "criteria_points",
+    "total",
+    "score_level",
+    "level",
+    "quota_moved",
+    "quota_reason",
+    "state",
+    "review_note",
+    "reviewed_by",
+]
+
+
+def _month_starts(today: datetime.date, count: int) -> list[datetime.date]:
+    index = today.year * 12 + today.month - 1
+    return [datetime.date((index - k) // 12, (index - k) % 12 + 1, 1) for k in range(count, 0, -1)]
+
+
+def _quarter_starts(today: datetime.date, count: int) -> list[datetime.date]:
+    index = today.year * 4 + (today.month - 1) // 3
+    return [datetime.date((index - k) // 4, ((index - k) % 4) * 3 + 1, 1) for k in range(count, 0, -1)]
+
+
+def _half(rng: random.Random, low: float, high: float) -> Decimal:
+    return Decimal(round(rng.uniform(low, high) * 2) / 2).quantize(Decimal("0.01"))
+
+
+def _keep_quota(cycle: Cycle, evaluations: list[Evaluation], rules: dict) -> None:
+    """Move the lowest-scoring people at the quota's level down until the quota holds in each unit."""
+    quota = rules.get("quota")
+    if not quota:
+        return
+    outstanding = set(cycle.cycle_units.filter(outstanding=True).values_list("unit_id", flat=True))
+    by_unit: dict[int, list[Evaluation]] = {}
+    for evaluation in evaluations:
+        by_unit.setdefault(evaluation.unit_id, []).append(evaluation)
+    for unit_id, group in by_unit.items():
+        while True:
+            counts: dict[str, int] = {}
+            for evaluation in group:
+                counts[evaluation.level] = counts.get(evaluation.level, 0) + 1
+            allowed = scoring.quota_allowed(rules, counts, outstanding=unit_id in outstanding) or 0
+            top = sorted((e for e in group if e.level == quota["level"]), key=lambda e: (e.total, e.pk))
+            if len(top) <= allowed:
+                break
+            top[0].quota_moved = True
+            top[0].quota_reason = "Giữ tỷ lệ theo quy định; điểm thấp nhất trong nhóm"
+            scoring.classify(rules, top[0])
+
+
+def _review_all(ctx: DemoContext, rng: random.Random, cycle: Cycle, reviewer, *, publish: bool) -> int:
+    rules = cycle.method.rules
+    evaluations = list(Evaluation.objects.filter(cycle=cycle).order_by("id"))
+    scorecard = rules.get("kind") == "scorecard"
+    for evaluation in evaluations:
+        if scorecard:
+            points = {
+                item["code"]: str(_half(rng, item["weight"] * 0.6, item["weight"]))
+                for item in rules["criteria"]
+                if not item.get("from_tasks")
+            }
+            evaluation.self_criteria_points = points
+            evaluation.criteria_points = points if publish else {}
+        else:
+            general = _half(rng, rules["general_max"] * 0.6, rules["general_max"])
+            evaluation.self_general_points = general
+            evaluation.general_points = general if publish else None
+            evaluation.bonus_points = (
+                _half(rng, 0, rules.get("bonus_max", 0)) if publish and rng.random() < 0.3 else Decimal(0)
+            )
+        evaluation.state = EvaluationState.REVIEWED if publish else EvaluationState.SELF_ASSESSED
+        evaluation.reviewed_by = reviewer if publish else None
+        evaluation.review_note = "Đồng ý với kết quả tự đánh giá." if publish else ""
+        scoring.classify(rules, evaluation)
+    if publish:
+        _keep_quota(cycle, evaluations, rules)
+    Evaluation.objects.bulk_update(evaluations, REVIEW_FIELDS, batch_size=1000)
+    audit_write(
+        actor=reviewer,
+        entries=[
+            AuditEntry(
+                action="review" if publish else "self_assess",
+                object_type="evaluations.evaluation",
+                object_id=str(e.pk),
+                object_repr=f"evaluation {e.pk} of cycle {cycle.pk}",
+                unit_id=e.unit_id,
+                after={"total": str(e.total), "level": e.level, "quota_moved": e.quota_moved},
+            )
+            for e in evaluations
+        ],
+    )
+    return len(evaluations)
+
+
+def _run(ctx, rng, admin, *, method_code, district, units, frequency, start, publish, include_descendants):
+    cycle = services.cycle_create(
+        actor=admin,
+        method_code=method_code,
+        unit=district,
+        units=units,
+        frequency=frequency,
+        period_start=start,
+        include_descendants=include_descendants,
+        outstanding_units=[district] if rng.random() < 0.3 and include_descendants else [],
+    )
+    services.cycle_compute(actor=admin, cycle=cycle, notify_people=False)
+    services.cycle_open_review(actor=admin, cycle=cycle)
+    count = _review_all(ctx, rng, cycle, admin, publish=publish)
+    if publish:
+        services.cycle_submit(actor=admin, cycle=cycle)
+        services.cycle_approve(actor=admin, cycle=cycle)
+        number = rng.randint(10, 400)
+        services.cycle_publish(actor=admin, cycle=cycle, document_number=f"{number}/BC-UBND")
+        # Published when the approval was due, not on the day the demo is loaded.
+        Cycle.objects.filter(pk=cycle.pk).update(published_on=cycle.approval_due)
+    return count
+
+
+@demo_loader("evaluations")
+def load_evaluations(ctx: DemoContext) -> None:
+    rng = random.Random(3814_2018)
+    admin = User.objects.get(username="admin")
+    total = cycles = 0
+    months = _month_starts(ctx.today, 12)
+    quarters = _quarter_starts(ctx.today, 4)
+    # Names given to the cycles are data: written in Vietnamese whatever the language of the command.
+    with transaction.atomic(), translation.override("vi"):
+        for code in DISTRICTS:
+            district = ctx.units.get(code)
+            if district is None:
+                continue
+            wards = sorted(
+                (u for u in ctx.units.values() if u.parent_id == district.pk and u.kind in WARD_KINDS),
+                key=lambda u: u.name,
+            )
+            for start in months:
+                total += _run(
+                    ctx,
+                    rng,
+                    admin,
+                    method_code="hanoi-monthly",
+                    district=district,
+                    units=[district],
+                    frequency=Frequency.MONTHLY,
+                    start=start,
+                    publish=start != months[-1],
+                    include_descendants=True,
+                )
+                cycles += 1
+            for start in quarters:
+                if not wards:
+                    continue
+                total += _run(
+                    ctx,
+                    rng,
+                    admin,
+                    method_code="heads-scorecard",
+                    district=district,
+                    units=wards,
+                    frequency=Frequency.QUARTERLY,
+                    start=start,
+                    publish=True,
+                    include_descendants=False,
+                )
+                cycles += 1
+    published = Cycle.objects.filter(state=CycleState.PUBLISHED).count()
+    ctx.log(f"  {cycles} evaluation cycles ({published} published) with {total} evaluations")

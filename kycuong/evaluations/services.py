@@ -193,7 +193,7 @@ def _audit_cycle(actor, cycle: Cycle, action: str, before: dict, **details) -> N
     audit_write(actor=actor, entries=[entry_for(cycle, action, before=old, after={**new, **details})])
 
 
-def cycle_compute(*, actor, cycle: Cycle) -> int:
+def cycle_compute(*, actor, cycle: Cycle, notify_people: bool = True) -> int:
     """Compute (or compute again) every evaluation of the cycle from the tasks of the period.
 
     Opening the cycle moves it to self-assessment. Points entered by people (general criteria, scorecards,
@@ -211,7 +211,8 @@ def cycle_compute(*, actor, cycle: Cycle) -> int:
         cycle.computed_at = timezone.now()
         cycle.save(update_fields=["state", "computed_at", "updated_at"])
         _audit_cycle(actor, cycle, "compute", before, evaluations=count)
-        transaction.on_commit(lambda: _notify_self_assessment(actor, cycle))
+        if notify_people:
+            transaction.on_commit(lambda: _notify_self_assessment(actor, cycle))
     return count
 
 
