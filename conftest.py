@@ -158,3 +158,11 @@ def api_client(world):
 @pytest.fixture
 def audit_count():
     return lambda: AuditRecord.objects.count()
+
+
+@pytest.fixture(autouse=True)
+def _second_step_off_unless_asked(settings, request):
+    """Tests sign in with force_login as leaders and administrators; the two-step sign-in, required for
+    those roles by default, is tested on its own (marked `two_factor`)."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.TWO_FACTOR_REQUIRED_ROLES = []

@@ -16,4 +16,16 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
-API_AUTH = [BearerTokenAuth(), SessionAuth()]
+class VerifiedSessionAuth(SessionAuth):
+    """The page session, once it has passed the second sign-in step where one is owed."""
+
+    def authenticate(self, request: HttpRequest, key):
+        from .two_factor import needs_second_step
+
+        user = super().authenticate(request, key)
+        if user is not None and needs_second_step(request):
+            return None
+        return user
+
+
+API_AUTH = [BearerTokenAuth(), VerifiedSessionAuth()]

@@ -35,3 +35,13 @@ class LoginForm(AuthenticationForm):
             if lock is not None:
                 self.locked_message = lock.message
             raise
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from the app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
