@@ -1,10 +1,10 @@
 """Demo evaluation cycles: monthly evaluations of staff and quarterly scorecards of units.
 
-The districts of the demo log-ins (Hoàng Mai, Ứng Hòa, Đông Anh) run a year of monthly scoring (Decision
-3814-QĐ/TU) for all their staff and, each quarter, the 12-content scorecard of their wards' heads. Task
-points come from the demo tasks through the product's own computation; general and bonus points are drawn,
-the quota is kept by moving the lowest-scoring down, and every past cycle is published. The last month is
-left in review, so that the workflow can be tried.
+The districts of the demo log-ins run a year of monthly scoring (Decision 3814-QĐ/TU) for all their staff
+(Hoàng Mai, Đông Anh) and, each quarter, the 12-content scorecard of their wards' heads (Hoàng Mai, Ứng
+Hòa). Task points come from the demo tasks through the product's own computation; general and bonus points
+are drawn, the quota is kept by moving the lowest-scoring down, and every past cycle is published. The last
+month is left in review, so that the workflow can be tried.
 """
 
 import datetime
@@ -15,30 +15,17 @@ from django.db import transaction
 from django.utils import translation
 
 from kycuong.accounts.models import User
-from kycuong.core.audit import AuditEntry, audit_write
 from kycuong.evaluations import scoring, services
 from kycuong.evaluations.models import Cycle, CycleState, Evaluation, EvaluationState, Frequency
 from kycuong.org.models import UnitKind
 
 from .loader import DemoContext, demo_loader
 
-DISTRICTS = ("008", "281", "017")
+# Each district shows the practice it is known for: Đông Anh scores its staff monthly from task results, Ứng
+# Hòa scores its wards' heads on the 12 contents, Hoàng Mai (the district of most demo log-ins) does both.
+MONTHLY = ("008", "017")
+SCORECARDS = ("008", "281")
 WARD_KINDS = (UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP)
-REVIEW_FIELDS = [
-    "self_general_points",
-    "general_points",
-    "bonus_points",
-    "self_criteria_points",
-    "criteria_points",
-    "total",
-    "score_level",
-    "level",
-    "quota_moved",
-    "quota_reason",
-    "state",
-    "review_note",
-    "reviewed_by",
-]
 
 
 def _month_starts(today: datetime.date, count: int) -> list[datetime.date]:
@@ -70,7 +57,9 @@ def _keep_quota(cycle: Cycle, evaluations: list[Evaluation], rules: dict) -> Non
             for evaluation in group:
                 counts[evaluation.level] = counts.get(evaluation.level, 0) + 1
             allowed = scoring.quota_allowed(rules, counts, outstanding=unit_id in outstanding) or 0
-            top = sorted((e for e in group if e.level == quota["level"]), key=lambda e: (e.total, e.pk))
+            top = sorted(
+                (e for e in group if e.level == quota["level"]), key=lambda e: (e.total, e.staff_id or 0)
+            )
             if len(top) <= allowed:
                 break
             top[0].quota_moved = True
@@ -78,48 +67,36 @@ def _keep_quota(cycle: Cycle, evaluations: list[Evaluation], rules: dict) -> Non
             scoring.classify(rules, top[0])
 
 
-def _review_all(ctx: DemoContext, rng: random.Random, cycle: Cycle, reviewer, *, publish: bool) -> int:
-    rules = cycle.method.rules
-    evaluations = list(Evaluation.objects.filter(cycle=cycle).order_by("id"))
-    scorecard = rules.get("kind") == "scorecard"
-    for evaluation in evaluations:
-        if scorecard:
-            points = {
-                item["code"]: str(_half(rng, item["weight"] * 0.6, item["weight"]))
-                for item in rules["criteria"]
-                if not item.get("from_tasks")
-            }
-            evaluation.self_criteria_points = points
-            evaluation.criteria_points = points if publish else {}
-        else:
-            general = _half(rng, rules["general_max"] * 0.6, rules["general_max"])
-            evaluation.self_general_points = general
-            evaluation.general_points = general if publish else None
-            evaluation.bonus_points = (
-                _half(rng, 0, rules.get("bonus_max", 0)) if publish and rng.random() < 0.3 else Decimal(0)
-            )
-        evaluation.state = EvaluationState.REVIEWED if publish else EvaluationState.SELF_ASSESSED
-        evaluation.reviewed_by = reviewer if publish else None
-        evaluation.review_note = "Đồng ý với kết quả tự đánh giá." if publish else ""
-        scoring.classify(rules, evaluation)
-    if publish:
-        _keep_quota(cycle, evaluations, rules)
-    Evaluation.objects.bulk_update(evaluations, REVIEW_FIELDS, batch_size=1000)
-    audit_write(
-        actor=reviewer,
-        entries=[
-            AuditEntry(
-                action="review" if publish else "self_assess",
-                object_type="evaluations.evaluation",
-                object_id=str(e.pk),
-                object_repr=f"evaluation {e.pk} of cycle {cycle.pk}",
-                unit_id=e.unit_id,
-                after={"total": str(e.total), "level": e.level, "quota_moved": e.quota_moved},
-            )
-            for e in evaluations
-        ],
-    )
-    return len(evaluations)
+def _points(rng: random.Random, reviewer, *, publish: bool):
+    """Fill in the self-assessment (and, for past cycles, the review) before the cycle is first written."""
+
+    def prepare(cycle: Cycle, evaluations: list[Evaluation]) -> None:
+        rules = cycle.method.rules
+        scorecard = rules.get("kind") == "scorecard"
+        for evaluation in evaluations:
+            if scorecard:
+                points = {
+                    item["code"]: str(_half(rng, item["weight"] * 0.6, item["weight"]))
+                    for item in rules["criteria"]
+                    if not item.get("from_tasks")
+                }
+                evaluation.self_criteria_points = points
+                evaluation.criteria_points = points if publish else {}
+            else:
+                general = _half(rng, rules["general_max"] * 0.6, rules["general_max"])
+                evaluation.self_general_points = general
+                evaluation.general_points = general if publish else None
+                if publish and rng.random() < 0.3:
+                    evaluation.bonus_points = _half(rng, 0, rules.get("bonus_max", 0))
+            evaluation.self_note = "Hoàn thành các nhiệm vụ được giao trong kỳ."
+            evaluation.state = EvaluationState.REVIEWED if publish else EvaluationState.SELF_ASSESSED
+            evaluation.reviewed_by = reviewer if publish else None
+            evaluation.review_note = "Đồng ý với kết quả tự đánh giá." if publish else ""
+            scoring.classify(rules, evaluation)
+        if publish:
+            _keep_quota(cycle, evaluations, rules)
+
+    return prepare
 
 
 def _run(ctx, rng, admin, *, method_code, district, units, frequency, start, publish, include_descendants):
@@ -133,9 +110,10 @@ def _run(ctx, rng, admin, *, method_code, district, units, frequency, start, pub
         include_descendants=include_descendants,
         outstanding_units=[district] if rng.random() < 0.3 and include_descendants else [],
     )
-    services.cycle_compute(actor=admin, cycle=cycle, notify_people=False)
+    count = services.cycle_compute(
+        actor=admin, cycle=cycle, notify_people=False, prepare=_points(rng, admin, publish=publish)
+    )
     services.cycle_open_review(actor=admin, cycle=cycle)
-    count = _review_all(ctx, rng, cycle, admin, publish=publish)
     if publish:
         services.cycle_submit(actor=admin, cycle=cycle)
         services.cycle_approve(actor=admin, cycle=cycle)
@@ -155,7 +133,7 @@ def load_evaluations(ctx: DemoContext) -> None:
     quarters = _quarter_starts(ctx.today, 4)
     # Names given to the cycles are data: written in Vietnamese whatever the language of the command.
     with transaction.atomic(), translation.override("vi"):
-        for code in DISTRICTS:
+        for code in dict.fromkeys(MONTHLY + SCORECARDS):
             district = ctx.units.get(code)
             if district is None:
                 continue
@@ -163,7 +141,7 @@ def load_evaluations(ctx: DemoContext) -> None:
                 (u for u in ctx.units.values() if u.parent_id == district.pk and u.kind in WARD_KINDS),
                 key=lambda u: u.name,
             )
-            for start in months:
+            for start in months if code in MONTHLY else []:
                 total += _run(
                     ctx,
                     rng,
@@ -177,7 +155,7 @@ def load_evaluations(ctx: DemoContext) -> None:
                     include_descendants=True,
                 )
                 cycles += 1
-            for start in quarters:
+            for start in quarters if code in SCORECARDS else []:
                 if not wards:
                     continue
                 total += _run(

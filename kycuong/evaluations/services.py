@@ -12,6 +12,7 @@ record there. Who does what:
 """
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -193,19 +194,26 @@ def _audit_cycle(actor, cycle: Cycle, action: str, before: dict, **details) -> N
     audit_write(actor=actor, entries=[entry_for(cycle, action, before=old, after={**new, **details})])
 
 
-def cycle_compute(*, actor, cycle: Cycle, notify_people: bool = True) -> int:
+def cycle_compute(
+    *,
+    actor,
+    cycle: Cycle,
+    notify_people: bool = True,
+    prepare: Callable[[Cycle, list[Evaluation]], None] | None = None,
+) -> int:
     """Compute (or compute again) every evaluation of the cycle from the tasks of the period.
 
     Opening the cycle moves it to self-assessment. Points entered by people (general criteria, scorecards,
     bonus, adjustments) are kept; task results, grounds and levels are refreshed. Returns the number of
-    evaluations.
+    evaluations. `prepare` may fill in points that come from elsewhere (an import from an earlier system, the
+    demo data) before the evaluations are written; it must leave them classified (`scoring.classify`).
     """
     require(actor, "evaluations.manage_cycle", cycle.unit_id)
     with transaction.atomic():
         cycle = _lock(cycle)
         _check_state(cycle, CycleState.OPEN, CycleState.SELF_ASSESSMENT, CycleState.REVIEW)
         before = snapshot(cycle)
-        count = _compute(actor, cycle)
+        count = _compute(actor, cycle, prepare)
         if cycle.state == CycleState.OPEN:
             cycle.state = CycleState.SELF_ASSESSMENT
         cycle.computed_at = timezone.now()
@@ -216,7 +224,7 @@ def cycle_compute(*, actor, cycle: Cycle, notify_people: bool = True) -> int:
     return count
 
 
-def _compute(actor, cycle: Cycle) -> int:
+def _compute(actor, cycle: Cycle, prepare=None) -> int:
     method = cycle.method
     rules = method.rules
     unit_ids = evaluated_unit_ids(cycle)
@@ -226,6 +234,7 @@ def _compute(actor, cycle: Cycle) -> int:
         (e.staff_id if e.role != Role.UNIT else ("unit", e.unit_id)): e
         for e in Evaluation.objects.filter(cycle=cycle)
     }
+    stored = {e.pk: tuple(getattr(e, name) for name in SCORE_FIELDS) for e in existing.values()}
     subjects: list[Evaluation] = []
     if method.subject == Subject.UNIT:
         heads = compute.unit_heads(unit_ids, cycle.period_end)
@@ -276,11 +285,17 @@ def _compute(actor, cycle: Cycle) -> int:
         if missing:
             evaluation.explanation["unchecked_grounds"] = missing
         scoring.classify(rules, evaluation)
+    if prepare is not None:
+        prepare(cycle, subjects)
     new = [e for e in subjects if e.pk is None]
-    old = [e for e in subjects if e.pk is not None]
+    # Computing again changes few rows: only those are written (an UPDATE per changed row set).
+    changed = [
+        e for e in subjects if e.pk is not None and stored[e.pk] != tuple(getattr(e, n) for n in SCORE_FIELDS)
+    ]
     Evaluation.objects.bulk_create(new, batch_size=2000)
-    Evaluation.objects.bulk_update(old, list(SCORE_FIELDS), batch_size=2000)
-    audit_write(actor=actor, entries=[_score_entry(e, "create" if e in new else "compute") for e in subjects])
+    Evaluation.objects.bulk_update(changed, list(SCORE_FIELDS), batch_size=500)
+    entries = [_score_entry(e, "create") for e in new] + [_score_entry(e, "compute") for e in changed]
+    audit_write(actor=actor, entries=entries)
     return len(subjects)
 
 
