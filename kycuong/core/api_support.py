@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from .concurrency import EditConflict
 from .pagination import paginate  # noqa: F401 - re-exported for routers
 
 logger = logging.getLogger("kycuong.api")
@@ -37,6 +38,8 @@ class Problem(Schema):
 READ_ERRORS: dict[int, Any] = {401: Problem, 404: Problem}
 WRITE_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
 LIST_ERRORS: dict[int, Any] = {401: Problem, 422: Problem}
+# Changes that honour `If-Match: "<version>"` (core.concurrency) also answer 409 Conflict.
+VERSIONED_WRITE_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 409: Problem}
 
 
 def problem(request: HttpRequest, status: int, title: str, detail: str = "", errors=None) -> HttpResponse:
@@ -104,6 +107,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def on_schema_error(request, error):
         return problem(request, 422, _("The request is not valid."), errors=_pydantic_errors(error))
+
+    @api.exception_handler(EditConflict)
+    def on_conflict(request, error):
+        return problem(request, 409, error.messages[0])
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request, error):

@@ -7,7 +7,15 @@ from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict
 
-from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate
+from kycuong.core.api_support import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    VERSIONED_WRITE_ERRORS,
+    WRITE_ERRORS,
+    Page,
+    paginate,
+)
+from kycuong.core.concurrency import expected_version_from
 from kycuong.org.selectors import staff_get, unit_get
 
 from . import selectors, services
@@ -316,14 +324,23 @@ def create_task(request, payload: TaskIn):
     return Status(201, selectors.task_get(actor=actor, task_id=task.pk))
 
 
-def _transition(request, task_id: int, run) -> object:
+def _task_to_change(request, task_id: int):
+    """The task, with the version the client read from `If-Match: "<version>"`: if the task has changed
+    since, the change is refused with 409 instead of overwriting someone else's."""
     task = selectors.task_get(actor=request.user, task_id=task_id)
-    run(task)
+    task.expected_version = expected_version_from(request.headers.get("If-Match"))
+    return task
+
+
+def _transition(request, task_id: int, run) -> object:
+    run(_task_to_change(request, task_id))
     return selectors.task_get(actor=request.user, task_id=task_id)
 
 
 @router.post(
-    "/tasks/{int:task_id}/accept", response={200: TaskDetail, **WRITE_ERRORS}, summary="Accept a task"
+    "/tasks/{int:task_id}/accept",
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
+    summary="Accept a task",
 )
 def accept_task(request, task_id: int):
     return _transition(request, task_id, lambda task: services.task_accept(actor=request.user, task=task))
@@ -331,7 +348,7 @@ def accept_task(request, task_id: int):
 
 @router.post(
     "/tasks/{int:task_id}/return",
-    response={200: TaskDetail, **WRITE_ERRORS},
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Return a task to the assigner",
 )
 def return_task(request, task_id: int, payload: ReasonIn):
@@ -344,7 +361,7 @@ def return_task(request, task_id: int, payload: ReasonIn):
 
 @router.post(
     "/tasks/{int:task_id}/reports",
-    response={201: ReportOut, **WRITE_ERRORS},
+    response={201: ReportOut, **VERSIONED_WRITE_ERRORS},
     summary="Report progress (multipart, with files)",
 )
 def report_progress(
@@ -355,7 +372,7 @@ def report_progress(
     reported_on: Form[datetime.date | None] = None,
     files: File[list[UploadedFile]] = None,
 ):
-    task = selectors.task_get(actor=request.user, task_id=task_id)
+    task = _task_to_change(request, task_id)
     report = services.task_report_progress(
         actor=request.user, task=task, percent=percent, text=text, reported_on=reported_on, files=files or []
     )
@@ -364,7 +381,7 @@ def report_progress(
 
 @router.post(
     "/tasks/{int:task_id}/submit",
-    response={200: TaskDetail, **WRITE_ERRORS},
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Submit the result with evidence (multipart)",
 )
 def submit_task(
@@ -384,7 +401,9 @@ def submit_task(
 
 
 @router.post(
-    "/tasks/{int:task_id}/approve", response={200: TaskDetail, **WRITE_ERRORS}, summary="Approve and close"
+    "/tasks/{int:task_id}/approve",
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
+    summary="Approve and close",
 )
 def approve_task(request, task_id: int, payload: NoteIn):
     return _transition(
@@ -394,7 +413,7 @@ def approve_task(request, task_id: int, payload: NoteIn):
 
 @router.post(
     "/tasks/{int:task_id}/send-back",
-    response={200: TaskDetail, **WRITE_ERRORS},
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Send back for rework",
 )
 def send_back_task(request, task_id: int, payload: ReasonIn):
@@ -406,7 +425,9 @@ def send_back_task(request, task_id: int, payload: ReasonIn):
 
 
 @router.post(
-    "/tasks/{int:task_id}/cancel", response={200: TaskDetail, **WRITE_ERRORS}, summary="Cancel a task"
+    "/tasks/{int:task_id}/cancel",
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
+    summary="Cancel a task",
 )
 def cancel_task(request, task_id: int, payload: ReasonIn):
     return _transition(
@@ -418,7 +439,7 @@ def cancel_task(request, task_id: int, payload: ReasonIn):
 
 @router.post(
     "/tasks/{int:task_id}/reassign",
-    response={200: TaskDetail, **WRITE_ERRORS},
+    response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Assign a returned task again",
 )
 def reassign_task(request, task_id: int, payload: ReassignIn):
@@ -441,11 +462,11 @@ def reassign_task(request, task_id: int, payload: ReassignIn):
 
 @router.post(
     "/tasks/{int:task_id}/extensions",
-    response={201: ExtensionOut, **WRITE_ERRORS},
+    response={201: ExtensionOut, **VERSIONED_WRITE_ERRORS},
     summary="Request an extension",
 )
 def request_extension(request, task_id: int, payload: ExtensionIn):
-    task = selectors.task_get(actor=request.user, task_id=task_id)
+    task = _task_to_change(request, task_id)
     return Status(
         201,
         services.extension_request(
@@ -459,14 +480,15 @@ def request_extension(request, task_id: int, payload: ExtensionIn):
 
 @router.post(
     "/tasks/{int:task_id}/extensions/{int:extension_id}/decision",
-    response={200: ExtensionOut, **WRITE_ERRORS},
+    response={200: ExtensionOut, **VERSIONED_WRITE_ERRORS},
     summary="Grant or refuse an extension",
 )
 def decide_extension(request, task_id: int, extension_id: int, payload: ExtensionDecisionIn):
-    task = selectors.task_get(actor=request.user, task_id=task_id)
+    task = _task_to_change(request, task_id)
     extension = task.extensions.filter(pk=extension_id).first()
     if extension is None:
         raise Http404
+    extension.task.expected_version = task.expected_version
     return services.extension_decide(
         actor=request.user, extension=extension, grant=payload.grant, note=payload.note
     )

@@ -17,6 +17,7 @@ from kycuong.core.calendar import (
     today,
     working_days_between,
 )
+from kycuong.core.concurrency import check_version
 from kycuong.core.files import store_upload
 from kycuong.core.scoping import can, require
 from kycuong.core.services import create_audited
@@ -211,6 +212,7 @@ def _locked(task: Task) -> Task:
 def _transition(actor, task: Task, name: str, *, state: str | None) -> tuple[Task, dict]:
     """Lock and re-check the task for `name`; returns it moved to `state`, with its values before."""
     current = _locked(task)
+    check_version(current, task)
     _check_action(actor, current, name)
     before = snapshot(current)
     if state is not None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.concurrency import expected_version_from
 from kycuong.core.files import verified_response
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
@@ -219,6 +220,7 @@ def task_action(request, task_id: int, action: str):
     task = selectors.task_get(actor=request.user, task_id=task_id)
     if action not in rules.ACTIONS or action == "decide_extension":
         raise Http404
+    task.expected_version = expected_version_from(request.POST.get("version"))
     form_class = ACTION_FORMS.get(action)
     data = request.POST if action == "reassign" else {}
     if form_class is not None:
@@ -245,9 +247,10 @@ def task_action(request, task_id: int, action: str):
 @require_POST
 def extension_decide(request, task_id: int, extension_id: int):
     task = selectors.task_get(actor=request.user, task_id=task_id)
-    extension = task.extensions.filter(pk=extension_id).first()
+    extension = task.extensions.select_related("task").filter(pk=extension_id).first()
     if extension is None:
         raise Http404
+    extension.task.expected_version = expected_version_from(request.POST.get("version"))
     form = ExtensionDecisionForm(request.POST)
     if form.is_valid():
         try:
