@@ -180,7 +180,7 @@ def case_open(
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("staff", "unit").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("staff", "unit").get(pk=case.pk)
 
 
 def _save(actor, case: Case, before: dict, step: str, on: datetime.date, note: str = "") -> Case:

@@ -228,3 +228,28 @@ def test_findings_about_a_person_are_confidential(make_inspection, insp):
     own = user_create(actor=SYSTEM, username="minh", password=PASSWORD, staff=insp.colleague)
     assert selectors.subject_get(actor=own, subject_id=person.pk) == person
     assert Subject.objects.get(pk=person.pk).result == "violation"
+
+
+def test_the_access_log_is_append_only_on_postgresql(make_inspection, insp):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    from kycuong.inspections.models import ConfidentialAccess
+
+    inspection = make_inspection()
+    person = inspection.subjects.get(staff=insp.colleague)
+    services.access_record(
+        actor=insp.user("hoangmai_head"),
+        action="view",
+        instance=person,
+        subject_unit_id=person.subject_unit_id,
+    )
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    for statement in (
+        "UPDATE inspections_confidentialaccess SET action = 'x'",
+        "DELETE FROM inspections_confidentialaccess",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert ConfidentialAccess.objects.get().action == "view"
