@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kỷ Cương needs, only those missing.
-#   setup-system.sh            what the product needs (gettext to compile translations, fonts for PDFs)
+#   setup-system.sh            what the product needs (gettext to compile translations, fonts for PDFs,
+#                              pg_dump and pg_restore for `kycuong backup` and `restore` on PostgreSQL)
 #   setup-system.sh --tests    also what the test suite needs (Debian's chromium for browser tests)
 set -euo pipefail
-packages=(gettext fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
+packages=(gettext fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b postgresql-client)
 [ "${1:-}" = "--tests" ] && packages+=(chromium)
 
 missing=()
