@@ -240,3 +240,22 @@ def test_recommendation_to_task_over_the_api(scene, api_client):
     response = call(api_client(scene.user("hoangmai_head")), "post", path)
     assert response.status_code == 201
     assert Recommendation.objects.get(pk=scene.recommendation.pk).task_id == response.json()["task_id"]
+
+
+def test_lists_cost_the_same_number_of_queries_whatever_the_rows(insp, make_inspection, api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(insp.user("hoangmai_inspector"))
+
+    def queries(path):
+        call(client, "get", path)  # warm the actor's scope cache of this client's token
+        with CaptureQueriesContext(connection) as captured:
+            assert call(client, "get", path).status_code == 200
+        return len(captured)
+
+    make_inspection()
+    few = queries("/inspections"), queries("/inspections/plans")
+    for number in range(5):
+        make_inspection(decision_number=f"{number}/QĐ-X")
+    assert (queries("/inspections"), queries("/inspections/plans")) == few
