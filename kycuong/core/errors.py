@@ -2,9 +2,12 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .api_support import problem
+from .context import current_request_id
 
 
 def _is_api(request) -> bool:
@@ -32,8 +35,21 @@ def permission_denied(request, exception=None) -> HttpResponse:
 
 
 def server_error(request) -> HttpResponse:
+    """Rendered without the database (it may be what failed): a standalone page, no user menu, and plain
+    text if even that cannot be rendered."""
     if _is_api(request):
         return problem(request, 500, _("Internal error."))
-    return _error_page(
-        request, 500, _("Something went wrong"), _("The error has been logged. Please try again later.")
+    title, message = (
+        _("Something went wrong"),
+        _("The error has been logged. Check whether your last change was saved, then try again in a moment."),
     )
+    try:
+        page = render_to_string(
+            "errors/server_error.html",
+            {"title": title, "message": message, "request_id": current_request_id()},
+        )
+    except Exception:  # noqa: BLE001 - the last resort must not fail
+        page = (
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        )
+    return HttpResponse(page, status=500)
