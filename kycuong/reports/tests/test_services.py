@@ -221,3 +221,26 @@ def test_year_period_label():
 
     with translation.override("vi"):
         assert "2025" in selectors.period_label(year_period(2025))
+
+
+def test_dashboard_query_count_does_not_grow_with_the_records(tasks_world, make_task):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kycuong.accounts.models import User
+
+    def count() -> int:
+        head = User.objects.get(username="head.hm")  # a fresh scope cache each time
+        with CaptureQueriesContext(connection) as queries:
+            selectors.dashboard_build(
+                actor=head, unit=tasks_world.hoangmai, period=month_period(2025, 1), modules=["tasks"]
+            )
+        return len(queries)
+
+    small = count()
+    for index in range(12):
+        if index % 2:
+            make_task(title=f"Thêm {index}", lead_unit=tasks_world.dinhcong, responsible=None)
+        else:
+            make_task(title=f"Thêm {index}")
+    assert count() == small
