@@ -204,6 +204,9 @@ TASKS = {
     }
 }
 
+# A job still marked running after this long is taken to be abandoned by a worker on another machine.
+JOB_ABANDONED_AFTER_MINUTES = int(os.environ.get("JOB_ABANDONED_AFTER_MINUTES", "60"))
+
 MAILERS = {
     "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
 }

@@ -2,13 +2,23 @@
 
 Periodic jobs are registered with `periodic(name, every=...)`. The scheduler loop in `kycuong worker`
 enqueues each job once per time slot; the ScheduledRun unique key stops two workers enqueueing it twice.
+
+A worker killed in the middle of a job (a power cut, `kill -9`, the out-of-memory killer) leaves its job
+marked as running. `requeue_abandoned_jobs` puts such jobs back in the queue: at once when the worker that
+took the job ran on this machine and its process is gone, otherwise once the job has been running for longer
+than JOB_ABANDONED_AFTER_MINUTES. Every job is therefore written to be run again safely: its effects are keyed
+(notifications by event key, generated reports by their record, scheduled runs by slot), so a second run
+completes what the first left undone and repeats nothing.
 """
 
 import datetime
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.tasks import task
@@ -79,3 +89,41 @@ def verify_audit_chain() -> dict:
         logger.error(message)
         mail_admins("Kỷ Cương: audit chain broken", message, fail_silently=True)
     return {"checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+
+
+def worker_id() -> str:
+    """This worker process, as recorded on the jobs it takes: host and process id."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}"
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def requeue_abandoned_jobs(now: datetime.datetime | None = None) -> list[str]:
+    """Put back in the queue the jobs left running by a worker that died; returns their ids."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(minutes=settings.JOB_ABANDONED_AFTER_MINUTES)
+    host = socket.gethostname()[:40]
+    requeued = []
+    for result in DBTaskResult.objects.filter(status="RUNNING").only("id", "worker_ids", "started_at"):
+        taker = (result.worker_ids or [""])[-1]
+        taker_host, _dash, taker_pid = taker.rpartition("-")
+        died_here = taker_host == host and taker_pid.isdigit() and _process_gone(int(taker_pid))
+        abandoned = died_here or (result.started_at is not None and result.started_at < stale_before)
+        if not abandoned:
+            continue
+        # Only if still running: a worker that finishes it meanwhile wins.
+        running = DBTaskResult.objects.filter(pk=result.pk, status="RUNNING")
+        if running.update(status="READY", started_at=None):
+            logger.warning("Job %s was abandoned by worker %s: queued again", result.pk, taker)
+            requeued.append(str(result.pk))
+    return requeued

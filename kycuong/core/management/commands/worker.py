@@ -28,13 +28,19 @@ class Command(BaseCommand):
         from kycuong.core import jobs
 
         autodiscover_modules("jobs")
+        for job_id in jobs.requeue_abandoned_jobs():
+            self.stdout.write(f"Job {job_id} was left running by a worker that stopped: queued again")
         if batch:
             jobs.enqueue_due_jobs()
-            call_command("db_worker", batch=True, reload=False, verbosity=verbosity)
+            call_command(
+                "db_worker", batch=True, reload=False, verbosity=verbosity, worker_id=jobs.worker_id()
+            )
             return
         if not no_scheduler:
             threading.Thread(target=self._schedule, args=(jobs, schedule_interval), daemon=True).start()
-        call_command("db_worker", reload=False, verbosity=verbosity, startup_delay=False)
+        call_command(
+            "db_worker", reload=False, verbosity=verbosity, startup_delay=False, worker_id=jobs.worker_id()
+        )
 
     def _schedule(self, jobs, interval: float) -> None:
         while True:
@@ -42,6 +48,7 @@ class Command(BaseCommand):
             try:
                 for name in jobs.enqueue_due_jobs():
                     self.stdout.write(f"Scheduled periodic job {name}")
+                jobs.requeue_abandoned_jobs()
             except Exception as error:  # noqa: BLE001 - the scheduler must outlive a passing database error
                 self.stderr.write(f"Scheduler: {error}")
             time.sleep(interval)
