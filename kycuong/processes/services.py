@@ -240,8 +240,8 @@ def _timer_deadline(start: datetime.datetime, duration: str) -> datetime.datetim
     return add_working_minutes(moment, hours * 60 + minutes)
 
 
-def _people(unit_id: int, *, role: str = "", permission: str = "processes.work_step") -> list:
-    """Users whose grants today cover the unit with the permission (and the role, when one is named)."""
+def _grants_covering(unit_id: int, *, role: str = "", permission: str = "processes.work_step"):
+    """Grants valid today that cover the unit with the permission (and the role, when one is named)."""
     from django.apps import apps
 
     grant_model = apps.get_model("accounts", "Grant")
@@ -260,10 +260,14 @@ def _people(unit_id: int, *, role: str = "", permission: str = "processes.work_s
         role__permissions__content_type__app_label=app_label,
         user__is_active=True,
     )
-    if role:
-        grants = grants.filter(role__code=role)
+    return grants.filter(role__code=role) if role else grants
+
+
+def _people(unit_id: int, *, role: str = "", permission: str = "processes.work_step") -> list:
+    """Users whose grants today cover the unit with the permission (and the role, when one is named)."""
     from kycuong.accounts.models import User
 
+    grants = _grants_covering(unit_id, role=role, permission=permission)
     return list(User.objects.filter(pk__in=grants.values("user_id")))
 
 
@@ -441,9 +445,28 @@ def _locked(instance: ProcessInstance) -> ProcessInstance:
     )
 
 
+def holds_role(actor, role: str, unit_id: int) -> bool:
+    """Whether the actor has a grant today in `role` that covers the unit (system authority always does)."""
+    if not role or covered_units(actor, "processes.work_step") is None:
+        return True
+    cache = actor.__dict__.setdefault("_kycuong_process_roles", {})
+    key = (role, unit_id)
+    if key not in cache:
+        cache[key] = _grants_covering(unit_id, role=role).filter(user_id=actor.pk).exists()
+    return cache[key]
+
+
+def may_perform(actor, step: ProcessStep) -> bool:
+    return can(actor, "processes.work_step", step.unit_id) and holds_role(actor, step.role, step.unit_id)
+
+
 def _check_step(actor, step: ProcessStep) -> None:
     if not can(actor, "processes.work_step", step.unit_id):
         raise PermissionDenied(_("You may not perform steps of this unit."))
+    if not holds_role(actor, step.role, step.unit_id):
+        raise PermissionDenied(
+            _("This step is performed by someone in the role “%(role)s”.") % {"role": step.role}
+        )
     if step.state != ProcessStep.State.OPEN:
         raise ValidationError(
             _("This step is no longer waiting: it was “%(state)s”.") % {"state": step.get_state_display()}

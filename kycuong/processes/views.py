@@ -317,7 +317,7 @@ def instance_detail(request, instance_id: int):
         "open_steps": [
             {
                 "step": step,
-                "can_work": can(actor, "processes.work_step", step.unit_id),
+                "can_work": services.may_perform(actor, step),
                 "decisions": specs[step.bpmn_id].decisions if step.bpmn_id in specs else [],
                 "returnable": [(bpmn_id, specs[bpmn_id].name) for bpmn_id in done_ids if bpmn_id in specs],
             }

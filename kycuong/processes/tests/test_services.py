@@ -214,3 +214,24 @@ def test_decision_after_a_gateway(world):
         now=at(2026, 3, 2, 10),
     )
     assert open_step(instance).bpmn_id == "approve_task"
+
+
+def test_a_step_is_performed_in_its_role(world):
+    definition = two_unit_process(world)
+    instance = start(world, definition, now=at(2026, 3, 2, 9))
+    first = open_step(instance)
+    # Step 1 is for the unit's staff: the district head covers the ward but not in that role.
+    with pytest.raises(PermissionDenied):
+        services.step_complete(actor=world.user("hoangmai_head"), step=first, result="x")
+    assert not services.may_perform(world.user("hoangmai_head"), first)
+    assert services.may_perform(world.user("hoangliet_staff"), first)
+    services.step_complete(
+        actor=world.user("hoangliet_staff"), step=first, result="ok", now=at(2026, 3, 2, 10)
+    )
+    services.step_complete(
+        actor=world.user("hoangmai_head"), step=open_step(instance), result="ok", now=at(2026, 3, 2, 11)
+    )
+    third = open_step(instance)
+    with pytest.raises(PermissionDenied):
+        services.step_complete(actor=world.user("hoangliet_staff"), step=third, result="x")
+    assert third.state == "open"
