@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from kycuong.org.handover import register_handover
+
         from . import signals  # noqa: F401
+
+        register_handover("kycuong.accounts.handover")

@@ -9,5 +9,7 @@ class SatisfactionConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("satisfaction", "kycuong.satisfaction.dashboard.summary", order=50)
+        register_handover("kycuong.satisfaction.handover")

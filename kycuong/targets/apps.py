@@ -9,5 +9,7 @@ class TargetsConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("targets", "kycuong.targets.dashboard.summary", order=70)
+        register_handover("kycuong.targets.handover")

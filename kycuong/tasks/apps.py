@@ -9,7 +9,9 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         from . import tally  # noqa: F401 - connects the tally to moves in the unit tree
 
         register_module("tasks", "kycuong.tasks.dashboard.summary", order=10)
+        register_handover("kycuong.tasks.handover")

@@ -1,0 +1,94 @@
+"""Hand-over of open work when units are reorganised.
+
+The organisation may not import the apps that keep records per unit (they sit to its right), so each of
+them registers, from its AppConfig.ready(), a module `kycuong/<app>/handover.py` whose `HANDLERS` list holds
+objects with this interface:
+
+- `key` ("tasks.task") and `label` (translatable, plural: "Open tasks");
+- `open_counts(unit_ids) -> {unit_id: count}`: the open records per unit, for the preview;
+- `open_records(unit_ids, limit) -> [OpenRecord]`: open records to choose a successor for (splits);
+- `move(*, actor, moves, note)`: hand records over, `moves` being (record id, from unit id, to unit id)
+  triples; writes one audit record per record, in the caller's transaction. Undo calls it with the
+  triples reversed.
+
+The accounts app registers, the same way, a module whose `GRANT_CARRIER` carries grants over to successors:
+`grants_on(unit_ids) -> [GrantInfo]`, `create(*, actor, user_id, role_code, unit_id, include_descendants,
+valid_from) -> grant id` and `remove(*, actor, grant_id)`.
+"""
+
+import datetime
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Protocol
+
+_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    id: int
+    unit_id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    id: int
+    user_id: int
+    username: str
+    role_code: str
+    unit_id: int
+    include_descendants: bool
+
+
+class HandoverHandler(Protocol):
+    key: str
+    label: str
+
+    def open_counts(self, unit_ids: list[int]) -> dict[int, int]: ...
+
+    def open_records(self, unit_ids: list[int], limit: int) -> list[OpenRecord]: ...
+
+    def move(self, *, actor, moves: list[tuple[int, int, int]], note: str) -> None: ...
+
+
+class GrantCarrier(Protocol):
+    def grants_on(self, unit_ids: list[int]) -> list[GrantInfo]: ...
+
+    def create(
+        self,
+        *,
+        actor,
+        user_id: int,
+        role_code: str,
+        unit_id: int,
+        include_descendants: bool,
+        valid_from: datetime.date,
+    ) -> int: ...
+
+    def remove(self, *, actor, grant_id: int) -> None: ...
+
+
+def register_handover(module_path: str) -> None:
+    """Called from an AppConfig.ready(): `register_handover("kycuong.tasks.handover")`."""
+    if module_path not in _MODULES:
+        _MODULES.append(module_path)
+
+
+def handlers() -> list[HandoverHandler]:
+    found: list[HandoverHandler] = []
+    for path in _MODULES:
+        found += list(getattr(import_module(path), "HANDLERS", []))
+    return sorted(found, key=lambda handler: handler.key)
+
+
+def handler_for(key: str) -> HandoverHandler | None:
+    return next((handler for handler in handlers() if handler.key == key), None)
+
+
+def grant_carrier() -> GrantCarrier | None:
+    for path in _MODULES:
+        carrier = getattr(import_module(path), "GRANT_CARRIER", None)
+        if carrier is not None:
+            return carrier
+    return None

@@ -1,0 +1,62 @@
+"""Hand-over of open tasks to the successor of a reorganised lead unit (registered with kycuong.org.handover).
+
+Each task is saved on its own, so that Task.save moves its count in the tally exactly; each gets its audit
+record and a line in its history.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kycuong.core.audit import audit_write, entry_for
+from kycuong.org.handover import OpenRecord
+
+from .models import OPEN_STATES, Task, TaskEvent
+
+
+class OpenTasks:
+    key = "tasks.task"
+    label = gettext_lazy("Open tasks (lead unit)")
+
+    def open_counts(self, unit_ids: list[int]) -> dict[int, int]:
+        rows = (
+            Task.objects.filter(lead_unit_id__in=unit_ids, state__in=OPEN_STATES)
+            .order_by()
+            .values("lead_unit_id")
+            .annotate(total=Count("id"))
+        )
+        return {row["lead_unit_id"]: row["total"] for row in rows}
+
+    def open_records(self, unit_ids: list[int], limit: int | None) -> list[OpenRecord]:
+        tasks = (
+            Task.objects.filter(lead_unit_id__in=unit_ids, state__in=OPEN_STATES)
+            .order_by("due_date", "id")
+            .values_list("id", "lead_unit_id", "title")
+        )
+        if limit is not None:
+            tasks = tasks[:limit]
+        return [OpenRecord(id=pk, unit_id=unit_id, label=title) for pk, unit_id, title in tasks]
+
+    def move(self, *, actor, moves: list[tuple[int, int, int]], note: str) -> None:
+        tasks = Task.objects.select_for_update().in_bulk([record_id for record_id, _f, _t in moves])
+        entries, history = [], []
+        user = actor if getattr(actor, "_meta", None) else None
+        for record_id, from_unit, to_unit in moves:
+            task = tasks.get(record_id)
+            if task is None or task.lead_unit_id != from_unit:
+                raise ValidationError(_("A task changed its lead unit in the meantime: nothing was moved."))
+            task.lead_unit_id = to_unit
+            task.version += 1
+            task.save(update_fields=["lead_unit", "version", "updated_at"])
+            entries.append(
+                entry_for(
+                    task, "hand_over", before={"lead_unit_id": from_unit}, after={"lead_unit_id": to_unit}
+                )
+            )
+            history.append(TaskEvent(task=task, kind=TaskEvent.Kind.REASSIGNED, actor=user, note=note))
+        TaskEvent.objects.bulk_create(history, batch_size=500)
+        audit_write(actor=actor, entries=entries)
+
+
+HANDLERS = [OpenTasks()]
