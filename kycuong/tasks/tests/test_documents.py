@@ -2,6 +2,8 @@
 
 import datetime
 import hashlib
+import io
+import zipfile
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,17 @@ from kycuong.tasks.models import DocumentAttachment, DocumentKind, TaskState
 from kycuong.tasks.services import document_attach, document_create, task_cancel
 
 SCAN = b"%PDF-1.4 Chi thi 24-CT/TU ban ky"
+
+
+def _docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+DOCX = _docx()
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +68,7 @@ def test_out_of_scope_and_bad_files_change_nothing(people, directive):
             actor=people.user("hoangmai_head"),
             document=directive,
             files=[
-                SimpleUploadedFile("ok.pdf", b"fine"),
+                SimpleUploadedFile("ok.pdf", b"%PDF-1.4 fine"),
                 SimpleUploadedFile("big.pdf", b"0" * (MAX_UPLOAD_BYTES + 1)),
             ],
         )
@@ -102,10 +115,10 @@ def test_files_are_downloaded_only_in_scope_and_only_when_intact(people, directi
 def test_uploading_on_the_page(people, directive, login):
     client = login(people.user("hoangmai_head"))
     response = client.post(
-        f"/documents/{directive.pk}/", {"files": [SimpleUploadedFile("phu-luc.xlsx", b"annex")]}
+        f"/documents/{directive.pk}/", {"files": [SimpleUploadedFile("phu-luc.docx", DOCX)]}
     )
     assert response.status_code == 302
-    assert sorted(directive.attachments.values_list("name", flat=True)) == ["chi-thi.pdf", "phu-luc.xlsx"]
+    assert sorted(directive.attachments.values_list("name", flat=True)) == ["chi-thi.pdf", "phu-luc.docx"]
     refused = client.post(f"/documents/{directive.pk}/", {})
     assert refused.status_code == 422
     assert directive.attachments.count() == 2
@@ -123,14 +136,15 @@ def test_api_lists_adds_and_downloads_files(people, directive, api_client):
     listed = head.get(f"/api/v1/documents/{directive.pk}/files")
     assert [item["name"] for item in listed.json()] == ["chi-thi.pdf"]
     added = head.post(
-        f"/api/v1/documents/{directive.pk}/files", {"files": [SimpleUploadedFile("bao-cao.docx", b"docx")]}
+        f"/api/v1/documents/{directive.pk}/files", {"files": [SimpleUploadedFile("bao-cao.docx", DOCX)]}
     )
     assert added.status_code == 201, added.content
     (new,) = added.json()
-    assert new["sha256"] == hashlib.sha256(b"docx").hexdigest()
+    assert new["sha256"] == hashlib.sha256(DOCX).hexdigest()
+    assert new["content_type"].endswith("wordprocessingml.document")
     download = head.get(f"/api/v1/documents/files/{new['id']}")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"docx"
+    assert b"".join(download.streaming_content) == DOCX
 
     outsider = api_client(people.user("badinh_head"))
     assert outsider.get(f"/api/v1/documents/{directive.pk}/files").status_code == 404

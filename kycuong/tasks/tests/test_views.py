@@ -51,11 +51,11 @@ def test_the_whole_flow_through_the_pages(make_task, people, login):
     worker.post(reverse("tasks:action", args=[task.pk, "accept"]))
     worker.post(
         reverse("tasks:action", args=[task.pk, "report"]),
-        {"percent": "50", "text": "Đang tổng hợp", "files": [SimpleUploadedFile("so-lieu.xlsx", b"data")]},
+        {"percent": "50", "text": "Đang tổng hợp", "files": [SimpleUploadedFile("so-lieu.csv", "Phường,Số hồ sơ\nHoàng Liệt,12\n".encode())]},
     )
     worker.post(
         reverse("tasks:action", args=[task.pk, "submit"]),
-        {"text": "Đã gửi báo cáo", "files": [SimpleUploadedFile("bao-cao.pdf", b"%PDF")]},
+        {"text": "Đã gửi báo cáo", "files": [SimpleUploadedFile("bao-cao.pdf", b"%PDF-1.4 bao cao")]},
     )
     assert Task.objects.get(pk=task.pk).state == TaskState.SUBMITTED
     head = login(people.user("hoangmai_head"))
@@ -64,7 +64,7 @@ def test_the_whole_flow_through_the_pages(make_task, people, login):
     assert task.state == TaskState.APPROVED
     attachment = task.attachments.get(name="bao-cao.pdf")
     download = head.get(reverse("tasks:attachment", args=[attachment.pk]))
-    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF"
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 bao cao"
     outsider = login(people.user("phucxa_staff"))
     assert outsider.get(reverse("tasks:attachment", args=[attachment.pk])).status_code == 404
 
