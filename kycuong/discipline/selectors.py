@@ -4,7 +4,8 @@ over the subject's unit or the competent body, or by the person the case is abou
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -144,18 +145,30 @@ class DisciplineFigures:
         return self.orgs + self.people
 
 
+def _flag(condition: Q) -> Max:
+    return Max(CaseWhen(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
 def discipline_figures(*, unit_id: int, start: datetime.date, end: datetime.date) -> DisciplineFigures:
     """Decisions taking effect in the period, by the competent bodies of the unit's subtree; annulled
     decisions are left out."""
     rows = _decisions(unit_id, start, end)
-    totals = rows.aggregate(
-        orgs=Count("unit_id", distinct=True),
-        people=Count("staff_id", distinct=True),
-        party_people=Count("staff_id", distinct=True, filter=Q(staff__is_party_member=True)),
-        people_by_party=Count("staff_id", distinct=True, filter=Q(is_party=True)),
-        people_administratively=Count("staff_id", distinct=True, filter=Q(is_party=False)),
-        decisions=Count("id"),
+    groups = rows.values("unit_id", "staff_id").annotate(
+        by_party=_flag(Q(is_party=True)),
+        administratively=_flag(Q(is_party=False)),
+        party_member=_flag(Q(staff__is_party_member=True)),
+        decision_count=Count("id"),
     )
+    person = Q(staff_id__isnull=False)
+    totals = groups.aggregate(
+        orgs=Count("unit_id"),
+        people=Count("staff_id"),
+        party_people=Count("staff_id", filter=person & Q(party_member=1)),
+        people_by_party=Count("staff_id", filter=person & Q(by_party=1)),
+        people_administratively=Count("staff_id", filter=person & Q(administratively=1)),
+        decisions=Sum("decision_count"),
+    )
+    totals = {key: value or 0 for key, value in totals.items()}
     per_form = {
         row["form_id"]: row
         for row in rows.values("form_id")

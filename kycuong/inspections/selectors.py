@@ -7,7 +7,7 @@ unit, or by the person themself, and each opening is written to the access log (
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from kycuong.core.scoping import can, covered_units, get_scoped_or_404, restrict
@@ -284,20 +284,7 @@ def inspection_figures(*, unit_id: int, start: datetime.date, end: datetime.date
         if kind.pk in {k for k, _ in counts} or kind.valid_on(end)
     ]
     subjects = _held(Subject.objects.all(), "deciding_unit_id", "decided_on", subtree, start, end)
-    violation = Q(result=SubjectResult.VIOLATION)
-    supervision = Q(is_supervision=True)
-    distinct = subjects.aggregate(
-        orgs=Count("unit_id", distinct=True),
-        people=Count("staff_id", distinct=True),
-        orgs_supervised=Count("unit_id", distinct=True, filter=supervision),
-        people_supervised=Count("staff_id", distinct=True, filter=supervision),
-        orgs_inspected=Count("unit_id", distinct=True, filter=~supervision),
-        people_inspected=Count("staff_id", distinct=True, filter=~supervision),
-        orgs_violating=Count("unit_id", distinct=True, filter=violation),
-        people_violating=Count("staff_id", distinct=True, filter=violation),
-        party_people=Count("staff_id", distinct=True, filter=Q(is_party_member=True)),
-        party_people_violating=Count("staff_id", distinct=True, filter=Q(is_party_member=True) & violation),
-    )
+    distinct = distinct_counts(subjects)
     planned = sum(row.planned for row in by_kind)
     unannounced = sum(row.unannounced for row in by_kind)
     supervisions = sum(row.total for row in by_kind if row.kind.category == KindCategory.SUPERVISION)
@@ -309,6 +296,36 @@ def inspection_figures(*, unit_id: int, start: datetime.date, end: datetime.date
         supervisions=supervisions,
         **distinct,
     )
+
+
+def _flag(condition: Q) -> Max:
+    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def distinct_counts(subjects: QuerySet) -> dict[str, int]:
+    """Distinct organisations and individuals, in one pass: the subjects are grouped by who they are (one
+    hash aggregate, each group flagged: ever supervised, ever inspected, ever violating), then the groups
+    are counted. Ten COUNT(DISTINCT …) would sort the rows ten times."""
+    groups = subjects.values("unit_id", "staff_id").annotate(
+        supervised=_flag(Q(is_supervision=True)),
+        inspected=_flag(Q(is_supervision=False)),
+        violating=_flag(Q(result=SubjectResult.VIOLATION)),
+        party=_flag(Q(is_party_member=True)),
+    )
+    org, person = Q(unit_id__isnull=False), Q(staff_id__isnull=False)
+    totals = groups.aggregate(
+        orgs=Count("unit_id"),
+        people=Count("staff_id"),
+        orgs_supervised=Count("unit_id", filter=org & Q(supervised=1)),
+        people_supervised=Count("staff_id", filter=person & Q(supervised=1)),
+        orgs_inspected=Count("unit_id", filter=org & Q(inspected=1)),
+        people_inspected=Count("staff_id", filter=person & Q(inspected=1)),
+        orgs_violating=Count("unit_id", filter=org & Q(violating=1)),
+        people_violating=Count("staff_id", filter=person & Q(violating=1)),
+        party_people=Count("staff_id", filter=person & Q(party=1)),
+        party_people_violating=Count("staff_id", filter=person & Q(party=1, violating=1)),
+    )
+    return {key: value or 0 for key, value in totals.items()}
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_plan_item_to_decision_and_statistics(page, second_page, login):
         files=[{"name": "bien-ban.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bien ban"}]
     )
     finding.locator("button[type=submit]").click()
-    expect(page.locator("#subject-result")).to_have_text("Có vi phạm")
+    expect(page.locator("#subject-result")).to_have_text("Vi phạm")
     expect(page.locator("#finding-list")).to_contain_text("bien-ban.pdf")
 
     page.get_by_role("link", name="Mở vụ việc kỷ luật").click()
