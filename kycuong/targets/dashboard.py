@@ -2,8 +2,8 @@
 
 The plan year is the year the period ends in, looked at on the period's last day (or today, while the
 period runs), exactly as the disbursement page shows it: `selectors.disbursement_dashboard` reads the
-pre-aggregated project-year and unit-month rows. The ranking of sub-units sums the same project-year rows
-per direct sub-unit in one grouped query, and the indicators' status is `selectors.indicator_board`.
+pre-aggregated project-year and unit-month rows. The ranking of sub-units adds up that dashboard's rows per
+responsible unit under each direct sub-unit, and the indicators' status is `selectors.indicator_board`.
 """
 
 import datetime
@@ -11,8 +11,6 @@ from collections import Counter
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -26,16 +24,23 @@ def _day(period: Period) -> datetime.date:
     return min(period.end, today())
 
 
-def _subunit_rates(*, actor, unit, year: int) -> dict[int, object]:
-    key = "responsible_unit__ancestor_links__ancestor_id"
-    rows = (
-        selectors.project_years(actor=actor, year=year, unit_id=unit.pk)
-        .filter(responsible_unit__ancestor_links__ancestor__parent_id=unit.pk)
-        .values(key)
-        .annotate(total=Coalesce(Sum("total_amount"), 0), paid=Coalesce(Sum("disbursed"), 0))
-        .order_by()
+def _subunit_rates(*, unit, board: selectors.Dashboard) -> dict[int, object]:
+    """The rate against the total plan of each direct sub-unit's subtree, from the dashboard's rows per
+    responsible unit (one small query maps each responsible unit to the sub-unit above it)."""
+    from kycuong.org.models import UnitClosure
+
+    rows = {row.unit_id: row for row in board.units}
+    child_of = dict(
+        UnitClosure.objects.filter(ancestor__parent_id=unit.pk, descendant_id__in=list(rows)).values_list(
+            "descendant_id", "ancestor_id"
+        )
     )
-    return {row[key]: progress.rate(row["paid"], row["total"]) for row in rows if row["total"]}
+    totals: dict[int, list[int]] = {}
+    for unit_id, child_id in child_of.items():
+        total = totals.setdefault(child_id, [0, 0])
+        total[0] += rows[unit_id].total
+        total[1] += rows[unit_id].disbursed
+    return {child_id: progress.rate(paid, total) for child_id, (total, paid) in totals.items() if total}
 
 
 def _gap(board: selectors.Dashboard):
@@ -156,6 +161,6 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
         title=_("Targets and public investment"),
         figures=figures,
         headline="targets.disbursement_rate",
-        by_subunit=_subunit_rates(actor=actor, unit=unit, year=year),
+        by_subunit=_subunit_rates(unit=unit, board=board),
         sentences=sentences,
     )
