@@ -56,6 +56,7 @@ SLOGAN = "Độc lập - Tự do - Hạnh phúc"
 RECIPIENTS_LABEL = "Nơi nhận:"
 ADDRESSEES_LABEL = "Kính gửi:"
 DOCX_FONT = "Times New Roman"
+NBSP = "\u00a0"
 
 
 @dataclass
@@ -111,7 +112,7 @@ class OfficialDocument:
 def number_line(number: int | str | None, symbol: str) -> str:
     """'Số: 05/BC-UBND'; a number below 10 takes a leading zero; no number leaves room to write one."""
     if number is None or number == "":
-        return f"Số:       /{symbol}"
+        return f"Số:{NBSP * 8}/{symbol}"  # non-breaking, so the room survives HTML's collapsing of spaces
     text = str(number)
     if text.isdigit() and int(text) < 10:
         text = f"{int(text):02d}"
