@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("kycuong.core.urls")),
     path("", portal_views.home, name="home"),
     path("search/", portal_views.search, name="search"),
+    path("staff/<int:staff_id>/personal-data.json", portal_views.personal_data, name="personal-data"),
 ]
 
 handler404 = "kycuong.core.errors.page_not_found"

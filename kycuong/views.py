@@ -51,3 +51,23 @@ def search(request):
         staff = list(staff_list(actor=request.user, q=query)[:SEARCH_LIMIT])
     template = "core/search.html#results" if is_htmx(request) else "core/search.html"
     return render(request, template, {"q": query, "units": units, "staff": staff})
+
+
+@scoped_view
+def personal_data(request, staff_id: int):
+    """Everything the product holds about a person, as JSON, for those who manage the person's record."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from kycuong.core.personal_export import personal_data_export
+    from kycuong.core.scoping import can
+    from kycuong.org.selectors import staff_get
+
+    staff = staff_get(actor=request.user, staff_id=staff_id)
+    if not can(request.user, "org.change_staff", staff.unit_id):
+        raise PermissionDenied
+    response = HttpResponse(
+        personal_data_export(actor=request.user, staff=staff), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{staff.pk}.json"'
+    return response

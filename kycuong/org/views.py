@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.pagination import page_of
+from kycuong.core.scoping import can
 
 from . import selectors
 
@@ -44,4 +45,9 @@ def unit_detail(request, unit_id: int):
 @scoped_view
 def staff_detail(request, staff_id: int):
     staff = selectors.staff_get(actor=request.user, staff_id=staff_id)
-    return render(request, "org/staff_detail.html", {"staff": staff, "posts": list(staff.posts.all())})
+    context = {
+        "staff": staff,
+        "posts": list(staff.posts.all()),
+        "can_export": can(request.user, "org.change_staff", staff.unit_id),
+    }
+    return render(request, "org/staff_detail.html", context)
