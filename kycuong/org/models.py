@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -245,3 +246,212 @@ class Post(models.Model):
     def is_current(self, day: datetime.date | None = None) -> bool:
         day = day or timezone.localdate()
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class EventKind(models.TextChoices):
+    MERGE = "merge", _("Merge (several units into one)")
+    SPLIT = "split", _("Split (one unit into several)")
+    RENAME = "rename", _("Rename")
+    MOVE = "move", _("Move under another parent")
+    DISSOLVE = "dissolve", _("Dissolve")
+    REORGANISE = "reorganise", _("Merge and split (several units into several)")
+
+
+class EventState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPLIED = "applied", _("Applied")
+    UNDONE = "undone", _("Undone")
+
+
+class ShareKind(models.TextChoices):
+    WHOLE = "whole", _("Whole unit")
+    PART = "part", _("Part")
+    PART_DEFAULT = "part_default", _("Part (receives the open work by default)")
+
+
+class ReorganisationEvent(models.Model):
+    """A change of the organisation on an effective date with its legal basis: merge, split, rename, move,
+    dissolve, or a many-to-many reorganisation. Applying it closes and opens unit validity periods, ends or
+    moves posts and hands open work to the successors; what it changed is kept so that it can be undone."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    effective_date = models.DateField(_("effective date"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    note = models.TextField(_("note"), blank=True)
+    scope_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("concerned unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The lowest unit above every unit the event touches."),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("renamed or moved unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    new_name = models.CharField(_("new name"), max_length=255, blank=True)
+    new_name_en = models.CharField(_("new name in English"), max_length=255, blank=True)
+    new_parent = models.ForeignKey(
+        Unit, verbose_name=_("new parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # {"<handler key>": {"<record id>": <successor unit id>}}: where a record of a split unit goes.
+    record_choices = models.JSONField(_("choices per record"), default=dict, blank=True)
+    # What applying changed besides handed-over records (units, posts, staff), read back by undo.
+    applied_changes = models.JSONField(default=dict, blank=True, editable=False)
+    state = models.CharField(_("state"), max_length=10, choices=EventState.choices, default=EventState.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCOPE_UNIT_FIELD = "scope_unit"
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        verbose_name = _("reorganisation event")
+        verbose_name_plural = _("reorganisation events")
+        permissions = [
+            ("apply_reorganisation", _("Can prepare, apply and undo reorganisations")),
+            ("confirm_grant_carryover", _("Can confirm grants carried over to successor units")),
+        ]
+        indexes = [models.Index(fields=["scope_unit", "effective_date"], name="reorg_scope_date_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventSuccessor(models.Model):
+    """A unit that comes out of an event: an existing one, or one the event creates when it is applied."""
+
+    event = models.ForeignKey(ReorganisationEvent, on_delete=models.CASCADE, related_name="successors")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_new = models.BooleanField(_("created by the event"), default=False)
+    code = models.CharField(_("official code"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices, blank=True)
+    parent = models.ForeignKey(
+        Unit, verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    SCOPE_UNIT_FIELD = "event__scope_unit"
+
+    class Meta:
+        ordering = ["event", "id"]
+        verbose_name = _("successor unit")
+        verbose_name_plural = _("successor units")
+
+    def __str__(self) -> str:
+        return self.unit.name if self.unit_id else self.name
+
+
+class EventLink(models.Model):
+    """One predecessor → successor pair of an event, with the share of the predecessor it takes."""
+
+    event = models.ForeignKey(ReorganisationEvent, on_delete=models.CASCADE, related_name="links")
+    predecessor = models.ForeignKey(
+        Unit, verbose_name=_("predecessor unit"), on_delete=models.PROTECT, related_name="successor_links"
+    )
+    successor = models.ForeignKey(EventSuccessor, on_delete=models.CASCADE, related_name="links")
+    share = models.CharField(_("share"), max_length=15, choices=ShareKind.choices, default=ShareKind.WHOLE)
+    weight = models.DecimalField(
+        _("weight of the part"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Fraction of the predecessor's figures counted for this successor; empty: equal parts."),
+    )
+    carries_grants = models.BooleanField(_("grants follow"), default=True)
+
+    SCOPE_UNIT_FIELD = "event__scope_unit"
+
+    class Meta:
+        ordering = ["event", "predecessor", "id"]
+        verbose_name = _("predecessor link")
+        verbose_name_plural = _("predecessor links")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "predecessor", "successor"], name="reorg_link_unique")
+        ]
+        indexes = [models.Index(fields=["predecessor", "event"], name="reorg_link_pred_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
+
+
+class HandoverMove(models.Model):
+    """A record handed from a closed unit to a successor when an event was applied (read back by undo)."""
+
+    event = models.ForeignKey(ReorganisationEvent, on_delete=models.CASCADE, related_name="moves")
+    handler = models.CharField(max_length=60)
+    record_id = models.BigIntegerField()
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+
+    SCOPE_UNIT_FIELD = "to_unit"
+
+    class Meta:
+        ordering = ["event", "handler", "record_id"]
+        indexes = [
+            models.Index(fields=["event", "handler"], name="handover_event_idx"),
+            models.Index(fields=["handler", "record_id"], name="handover_record_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} {self.record_id}: {self.from_unit_id} → {self.to_unit_id}"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class GrantProposal(models.Model):
+    """A grant held on a predecessor unit, proposed for a successor; created only once confirmed."""
+
+    event = models.ForeignKey(ReorganisationEvent, on_delete=models.CASCADE, related_name="grant_proposals")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    role_code = models.CharField(_("role"), max_length=50)
+    source_grant_id = models.BigIntegerField()
+    from_unit = models.ForeignKey(
+        Unit, verbose_name=_("from unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(Unit, verbose_name=_("to unit"), on_delete=models.PROTECT, related_name="+")
+    include_descendants = models.BooleanField(_("covers sub-units"), default=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_grant_id = models.BigIntegerField(null=True, blank=True)
+
+    SCOPE_UNIT_FIELD = "to_unit"
+
+    class Meta:
+        ordering = ["event", "user", "to_unit", "id"]
+        verbose_name = _("grant carried over")
+        verbose_name_plural = _("grants carried over")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user", "role_code", "to_unit"], name="grant_proposal_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["event", "state"], name="grant_proposal_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role_code} → {self.to_unit}"
