@@ -70,8 +70,11 @@ def index(request):
         steps = selectors.unit_steps(actor=actor)
     else:
         steps = selectors.overdue_steps(actor=actor)
+    q = request.GET.get("q", "").strip()
+    for word in selectors.fold(q).split():
+        steps = steps.filter(instance__search_text__contains=word)
     page = page_of(steps, request.GET.get("page"))
-    context = {"queue": queue, "page": page, "now": timezone.now(), "queues": QUEUES}
+    context = {"queue": queue, "page": page, "now": timezone.now(), "queues": QUEUES, "q": q}
     template = "processes/index.html#queue" if is_htmx(request) else "processes/index.html"
     return render(request, template, context)
 

@@ -175,3 +175,12 @@ def test_list_query_count_does_not_grow(world, case, login, django_assert_max_nu
     with django_assert_max_num_queries(12):
         client.get("/processes/cases/")
     assert ProcessInstance.objects.count() == 6
+
+
+def test_queue_search_finds_a_case(world, case, login):
+    definition, instance = case
+    start(world, definition, now=at(2026, 3, 3, 9), reference="KHAC-9")
+    client = login(world.user("hoangliet_staff"))
+    page = client.get("/processes/", {"queue": "mine", "q": "hs-001"}).content.decode()
+    assert f"/processes/cases/{instance.pk}/" in page
+    assert "KHAC-9" not in page
