@@ -3,7 +3,7 @@
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -38,8 +38,7 @@ def _top_and_bottom() -> tuple[list[str], list[str]]:
     return sorted(tops), sorted(bottoms)
 
 
-def _figures(actor, unit_id: int, period: Period) -> dict:
-    tops, bottoms = _top_and_bottom()
+def _figures(actor, unit_id: int, period: Period, tops: list[str], bottoms: list[str]) -> dict:
     result = _published(actor, unit_id, period).aggregate(
         n=Count("id"),
         top=Count("id", filter=Q(level__in=tops)),
@@ -59,9 +58,34 @@ def _share(count: int, n: int) -> Decimal | None:
     return scoring.rounded(Decimal(100 * count) / n) if n else None
 
 
+def _mean_per_subunit(actor, unit: Unit, period: Period) -> dict[int, Decimal | None]:
+    """The mean score per direct sub-unit (its whole subtree), from one GROUP BY per unit and the closure."""
+    links = UnitClosure.objects.filter(ancestor__parent_id=unit.pk).values_list(
+        "ancestor_id", "descendant_id"
+    )
+    child_of: dict[int, list[int]] = {}
+    children: set[int] = set()
+    for child, descendant in links:
+        children.add(child)
+        child_of.setdefault(descendant, []).append(child)
+    sums: dict[int, list] = {child: [0, Decimal(0)] for child in children}
+    rows = (
+        _published(actor, unit.pk, period)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"), s=Sum("total"))
+    )
+    for row in rows:
+        for child in child_of.get(row["unit_id"], []):
+            sums[child][0] += row["n"]
+            sums[child][1] += row["s"] or 0
+    return {child: scoring.rounded(total / n) if n else None for child, (n, total) in sums.items()}
+
+
 def summary(*, actor, unit: Unit, period: Period) -> ModuleSummary:
-    now = _figures(actor, unit.pk, period)
-    before = _figures(actor, unit.pk, period.previous())
+    tops, bottoms = _top_and_bottom()
+    now = _figures(actor, unit.pk, period, tops, bottoms)
+    before = _figures(actor, unit.pk, period.previous(), tops, bottoms)
     query = {
         "unit": unit.pk,
         "descendants": "1",
@@ -78,7 +102,6 @@ def summary(*, actor, unit: Unit, period: Period) -> ModuleSummary:
         .order_by("level")
     )
     series = [(row["level"], float(row["n"])) for row in levels]
-    tops, bottoms = _top_and_bottom()
     figures = [
         Figure("evaluations.count", _("Evaluations published"), now["n"], before["n"], drill_url=drill),
         Figure(
@@ -101,9 +124,7 @@ def summary(*, actor, unit: Unit, period: Period) -> ModuleSummary:
         ),
         Figure("evaluations.mean_score", _("Mean score"), now["mean"], before["mean"], drill_url=drill),
     ]
-    by_subunit = {}
-    for child in Unit.objects.filter(parent=unit).values_list("pk", flat=True):
-        by_subunit[child] = _figures(actor, child, period)["mean"]
+    by_subunit = _mean_per_subunit(actor, unit, period)
     sentences = []
     if now["n"]:
         sentences.append(
