@@ -20,7 +20,12 @@ def test_plan_item_to_decision_and_statistics(page, second_page, login):
     inspectorate = Unit.objects.get(code="008-TT")
     district = Unit.objects.get(code="008")
     ward = Unit.objects.get(code="00337")
-    person = Staff.objects.filter(unit=ward, category=StaffCategory.CIVIL_SERVANT).order_by("id").first()
+    # Not the ward staff member who logs in below: the case is about a colleague.
+    person = (
+        Staff.objects.filter(unit=ward, category=StaffCategory.CIVIL_SERVANT, user__isnull=True)
+        .order_by("id")
+        .first()
+    )
     kind = InspectionKind.objects.get(code="public-service-inspection")
     reprimand = DisciplineForm.objects.get(code="nd172-cs-reprimand")
 
