@@ -14,9 +14,13 @@ objects with this interface:
 The accounts app registers, the same way, a module whose `GRANT_CARRIER` carries grants over to successors:
 `grants_on(unit_ids) -> [GrantInfo]`, `create(*, actor, user_id, role_code, unit_id, include_descendants,
 valid_from) -> grant id` and `remove(*, actor, grant_id)`.
+
+A module may also list `COMPARABLE` sources: figures of a unit's subtree over a period, which the "comparable"
+view maps onto today's units through the shares of the reorganisations (selectors.comparable_figures).
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Protocol
@@ -67,6 +71,23 @@ class GrantCarrier(Protocol):
     ) -> int: ...
 
     def remove(self, *, actor, grant_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ComparableSource:
+    key: str
+    label: str
+    # (figure key, translatable label) in the order shown
+    columns: list[tuple[str, str]]
+    # figures(actor=, unit_id=, date_from=, date_to=) -> {figure key: int}, the unit with its sub-units
+    figures: Callable[..., dict[str, int]]
+
+
+def comparable_sources() -> list[ComparableSource]:
+    found: list[ComparableSource] = []
+    for path in _MODULES:
+        found += list(getattr(import_module(path), "COMPARABLE", []))
+    return found
 
 
 def register_handover(module_path: str) -> None:

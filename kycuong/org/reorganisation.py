@@ -1,8 +1,8 @@
 """Reorganisation events: prepare, preview, apply, undo; grants carried over once an administrator confirms
 them.
 
-Every write goes through these services, checks the actor's right (`org.apply_reorganisation` on every unit the
-event touches) and writes its audit records in the same transaction. The rules (see docs/architecture.md,
+Every write goes through these services, checks the actor's right (`org.apply_reorganisation` on every unit
+the event touches) and writes its audit records in the same transaction. The rules (see docs/architecture.md,
 "Reorganisation of units"):
 
 - a predecessor that is not also a successor is closed on the day before the effective date, together with
@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Count, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,15 +78,17 @@ class NewUnitSpec:
 
 
 def _lowest_common_ancestor(unit_ids: set[int]) -> Unit:
-    common: set[int] | None = None
-    for unit_id in unit_ids:
-        ancestors = set(
-            UnitClosure.objects.filter(descendant_id=unit_id).values_list("ancestor_id", flat=True)
-        )
-        common = ancestors if common is None else common & ancestors
-    if not common:
+    common = (
+        UnitClosure.objects.filter(descendant_id__in=list(unit_ids))
+        .values("ancestor_id")
+        .annotate(below=Count("descendant_id"))
+        .filter(below=len(unit_ids))
+        .values("ancestor_id")
+    )
+    unit = Unit.objects.filter(pk__in=common).order_by("-depth").first()
+    if unit is None:
         raise ValidationError(_("The units of an event must belong to one organisation tree."))
-    return Unit.objects.filter(pk__in=common).order_by("-depth").first()
+    return unit
 
 
 def _check_shares(links: list[LinkSpec]) -> None:
@@ -437,8 +439,8 @@ def event_preview(*, event: ReorganisationEvent, record_limit: int = 200) -> Pre
             choices[handler.key] = [
                 (
                     record,
-                    resolve(chosen.get(str(record.id))),
-                    [resolve(u) for u in sorted(plan.candidates[record.unit_id])],
+                    chosen.get(str(record.id)),
+                    [(u, str(resolve(u))) for u in sorted(plan.candidates[record.unit_id])],
                 )
                 for record in handler.open_records(split_units, record_limit)
             ]
@@ -536,6 +538,8 @@ def _hand_over(actor, event, plan: Plan, created: dict[int, int]) -> int:
         moves = []
         for record in handler.open_records(plan.closing_ids, None):
             target = chosen.get(str(record.id))
+            if target is not None and target < 0:
+                target = created.get(target, target)
             if target is None or target not in plan.candidates.get(record.unit_id, set()):
                 target = plan.heirs.get(record.unit_id)
             target = real(target)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kycuong.core.audit import audit_write, entry_for
-from kycuong.org.handover import OpenRecord
+from kycuong.org.handover import ComparableSource, OpenRecord
 
 from .models import OPEN_STATES, Task, TaskEvent
 
@@ -59,4 +59,30 @@ class OpenTasks:
         audit_write(actor=actor, entries=entries)
 
 
+def _summary_figures(*, actor, unit_id: int, date_from, date_to) -> dict[str, int]:
+    from dataclasses import asdict
+
+    from .selectors import unit_task_summary
+
+    summary = unit_task_summary(
+        actor=actor, unit_id=unit_id, with_descendants=True, due_from=date_from, due_to=date_to
+    )
+    return asdict(summary)
+
+
 HANDLERS = [OpenTasks()]
+COMPARABLE = [
+    ComparableSource(
+        key="tasks",
+        label=gettext_lazy("Tasks due in the period (unit summary)"),
+        columns=[
+            ("assigned", gettext_lazy("Assigned")),
+            ("on_time", gettext_lazy("On time")),
+            ("late", gettext_lazy("Late")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("in_progress", gettext_lazy("In progress")),
+            ("cancelled", gettext_lazy("Cancelled")),
+        ],
+        figures=_summary_figures,
+    )
+]
