@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from kycuong.accounts.models import Role
+from kycuong.accounts.models import Role, User
 from kycuong.accounts.services import grant_create, user_create
 from kycuong.core.context import SystemActor
 from kycuong.tasks.services import task_assign
@@ -21,13 +21,13 @@ def reorg_admin(world):
 
 @pytest.fixture
 def open_task(world):
-    leader = world.user("city_leader")
+    leader_id = world.user("city_leader").pk
 
     def make(
         lead_unit, title="Rà soát hồ sơ", due=datetime.date(2025, 9, 30), start=datetime.date(2025, 5, 5)
     ):
         return task_assign(
-            actor=leader,
+            actor=User.objects.get(pk=leader_id),  # a fresh scope: units may have been created since
             title=title,
             assigning_unit=world.city,
             lead_unit=lead_unit,
