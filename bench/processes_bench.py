@@ -230,21 +230,34 @@ def top_up(wanted: int, year: int) -> int:
             raw.commit() if not raw.autocommit else None
             log(f"  {min(offset + chunk, missing):,} / {missing:,}")
         cursor.execute("DELETE FROM processes_monthlyfigure WHERE level = 'instance'")
+        cursor.execute("DELETE FROM processes_unitmonthfigure WHERE level = 'instance'")
         cursor.execute(
             """
             INSERT INTO processes_monthlyfigure
-                (level, unit_id, definition_id, month, finished, early, on_time, late, used_minutes)
-            SELECT 'instance', unit_id, definition_id, date_trunc('month', completed_on)::date, count(*),
-                   count(*) FILTER (WHERE outcome = 'early'), count(*) FILTER (WHERE outcome = 'on_time'),
-                   count(*) FILTER (WHERE outcome = 'late'), sum(greatest(used_minutes, 0))
-            FROM processes_processinstance
-            WHERE state = 'completed' AND outcome <> ''
-            GROUP BY unit_id, definition_id, date_trunc('month', completed_on)
+                (level, unit_id, definition_id, code, month, finished, early, on_time, late, used_minutes)
+            SELECT 'instance', i.unit_id, i.definition_id, d.code, date_trunc('month', i.completed_on)::date,
+                   count(*), count(*) FILTER (WHERE i.outcome = 'early'),
+                   count(*) FILTER (WHERE i.outcome = 'on_time'), count(*) FILTER (WHERE i.outcome = 'late'),
+                   sum(greatest(i.used_minutes, 0))
+            FROM processes_processinstance i JOIN processes_processdefinition d ON d.id = i.definition_id
+            WHERE i.state = 'completed' AND i.outcome <> ''
+            GROUP BY i.unit_id, i.definition_id, d.code, date_trunc('month', i.completed_on)
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO processes_unitmonthfigure
+                (level, unit_id, month, finished, early, on_time, late, used_minutes)
+            SELECT level, unit_id, month,
+                   sum(finished), sum(early), sum(on_time), sum(late), sum(used_minutes)
+            FROM processes_monthlyfigure WHERE level = 'instance'
+            GROUP BY level, unit_id, month
             """
         )
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE processes_processinstance")
         cursor.execute("VACUUM ANALYZE processes_monthlyfigure")
+        cursor.execute("VACUUM ANALYZE processes_unitmonthfigure")
+        cursor.execute("VACUUM ANALYZE processes_processinstance")
     return ProcessInstance.objects.count()
 
 

@@ -24,6 +24,7 @@ from kycuong.processes.models import (
     ProcessInstance,
     ProcessStep,
     StepDefinition,
+    UnitMonthFigure,
 )
 from kycuong.processes.worktime import add_working_minutes, deadline, outcome, working_minutes_between
 
@@ -518,6 +519,7 @@ def load_processes(ctx: DemoContext) -> None:
                 level=level,
                 unit_id=unit_id,
                 definition=definition,
+                code=definition.code,
                 month=month,
                 finished=c[0],
                 early=c[1],
@@ -526,6 +528,27 @@ def load_processes(ctx: DemoContext) -> None:
                 used_minutes=c[4],
             )
             for (level, unit_id, definition, month), c in figures.items()
+        ],
+        batch_size=2000,
+    )
+    per_unit: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for (level, unit_id, _definition, month), counts in figures.items():
+        per_unit[(level, unit_id, month)] = [
+            a + b for a, b in zip(per_unit[(level, unit_id, month)], counts, strict=True)
+        ]
+    UnitMonthFigure.objects.bulk_create(
+        [
+            UnitMonthFigure(
+                level=level,
+                unit_id=unit_id,
+                month=month,
+                finished=c[0],
+                early=c[1],
+                on_time=c[2],
+                late=c[3],
+                used_minutes=c[4],
+            )
+            for (level, unit_id, month), c in per_unit.items()
         ],
         batch_size=2000,
     )

@@ -171,13 +171,20 @@ class NamedFigures(Schema):
     figures: FiguresOut
 
 
+class ProcessFigures(Schema):
+    code: str
+    name: str
+    figures: FiguresOut
+
+
 class StatisticsOut(Schema):
     unit_id: int
     start: datetime.date
     end: datetime.date
     level: str
+    code: str | None
     total: FiguresOut
-    by_definition: list[NamedFigures]
+    by_process: list[ProcessFigures]
     by_subunit: list[NamedFigures]
 
 
@@ -271,6 +278,7 @@ def retire_definition(request, definition_id: int):
 class InstanceFiltersIn(Schema):
     unit_id: int | None = None
     definition_id: int | None = None
+    code: str | None = None
     state: Literal["running", "paused", "completed", "cancelled"] | None = None
     outcome: Literal["early", "on_time", "late"] | None = None
     completed_from: datetime.date | None = None
@@ -419,21 +427,22 @@ def get_statistics(
     start: datetime.date,
     end: datetime.date,
     level: Literal["instance", "step"] = "instance",
-    definition_id: int | None = None,
+    code: str | None = None,
 ):
     unit = unit_get(actor=request.user, unit_id=unit_id)
     data = selectors.statistics(
-        actor=request.user, unit_id=unit.pk, start=start, end=end, level=level, definition_id=definition_id
+        actor=request.user, unit_id=unit.pk, start=start, end=end, level=level, code=code
     )
     return {
         "unit_id": unit.pk,
         "start": start,
         "end": end,
         "level": level,
+        "code": code,
         "total": _figures(data["total"]),
-        "by_definition": [
-            {"id": pk, "name": f"{code} {name}", "figures": _figures(figures)}
-            for pk, code, name, figures in data["by_definition"]
+        "by_process": [
+            {"code": process_code, "name": name, "figures": _figures(figures)}
+            for process_code, name, figures in data["by_process"]
         ],
         "by_subunit": [
             {"id": pk, "name": name, "figures": _figures(figures)} for pk, name, figures in data["by_subunit"]

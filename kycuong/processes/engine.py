@@ -49,6 +49,21 @@ def specs_for(definition):
     return found
 
 
+def cached(key, load):
+    """A value kept per process (least recently used out first), for what never changes once saved."""
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    found = load()
+    with _lock:
+        _cache[key] = found
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
 def new_workflow(definition) -> BpmnWorkflow:
     spec, subprocesses = specs_for(definition)
     workflow = BpmnWorkflow(spec, subprocesses, script_engine=_script_engine)

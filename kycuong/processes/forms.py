@@ -55,6 +55,7 @@ class InstanceFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     definition = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    code = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All")), *ProcessInstance.State.choices]
     )
@@ -77,4 +78,4 @@ class StatsForm(StyledFormMixin, forms.Form):
         required=False,
         choices=[("instance", _("Whole processes")), ("step", _("Steps, by performer unit"))],
     )
-    definition = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    code = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)

@@ -295,6 +295,8 @@ class MonthlyFigure(models.Model):
     level = models.CharField(max_length=8, choices=Level.choices)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+")
+    # The process code, copied so that figures group by process across units without a join.
+    code = models.CharField(max_length=40, default="")
     month = models.DateField()
     finished = models.PositiveIntegerField(default=0)
     early = models.PositiveIntegerField(default=0)
@@ -309,6 +311,29 @@ class MonthlyFigure(models.Model):
             models.UniqueConstraint(fields=["level", "unit", "definition", "month"], name="pfig_unique"),
         ]
         indexes = [models.Index(fields=["level", "month", "unit"], name="pfig_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.unit_id} {self.month}"
+
+
+class UnitMonthFigure(models.Model):
+    """The same figures summed over processes: one row per level, unit and month, so that a city's year
+    reads a few thousand rows whatever the number of processes and cases."""
+
+    level = models.CharField(max_length=8, choices=MonthlyFigure.Level.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    finished = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    used_minutes = models.BigIntegerField(default=0)
+
+    SCOPE_UNIT_FIELD = "unit"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "unit", "month"], name="pufig_unique")]
+        indexes = [models.Index(fields=["level", "month", "unit"], name="pufig_month_idx")]
 
     def __str__(self) -> str:
         return f"{self.level} {self.unit_id} {self.month}"

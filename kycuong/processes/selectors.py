@@ -10,7 +10,7 @@ from django.utils import timezone
 from kycuong.core.scoping import covered_units, get_scoped_or_404, has_any_grant, restrict
 from kycuong.core.text import fold
 
-from .models import MonthlyFigure, ProcessDefinition, ProcessInstance, ProcessStep
+from .models import MonthlyFigure, ProcessDefinition, ProcessInstance, ProcessStep, UnitMonthFigure
 
 VIEW_DEFINITION = "processes.view_processdefinition"
 VIEW_INSTANCE = "processes.view_processinstance"
@@ -51,6 +51,7 @@ def definition_get(*, actor, definition_id: int) -> ProcessDefinition:
 class InstanceFilters:
     unit_id: int | None = None
     definition_id: int | None = None
+    code: str | None = None
     state: str | None = None
     outcome: str | None = None
     completed_from: datetime.date | None = None
@@ -67,6 +68,8 @@ def instance_list(*, actor, filters: InstanceFilters | None = None) -> QuerySet:
         queryset = queryset.filter(unit_id__in=_subtree(filters.unit_id))
     if filters.definition_id:
         queryset = queryset.filter(definition_id=filters.definition_id)
+    if filters.code:
+        queryset = queryset.filter(definition__code=filters.code)
     if filters.state:
         queryset = queryset.filter(state=filters.state)
     if filters.outcome:
@@ -208,48 +211,66 @@ def statistics(
     end: datetime.date,
     level: str = MonthlyFigure.Level.INSTANCE,
     definition_id: int | None = None,
+    code: str | None = None,
 ) -> dict:
     """Finished instances (or steps) of a unit's subtree in whole months from `start` to `end`: totals, by
-    process, by direct sub-unit and by month. Exact, from the monthly figures kept with each completion."""
-    queryset = restrict(MonthlyFigure.objects.all(), actor, VIEW_INSTANCE).filter(
-        level=level,
-        unit_id__in=_subtree(unit_id),
-        month__gte=start.replace(day=1),
-        month__lte=end.replace(day=1),
+    process, by direct sub-unit and by month. Exact, from the figures kept with each completion: the totals
+    per unit and month when no process is chosen, the figures per process otherwise."""
+    months = {"month__gte": start.replace(day=1), "month__lte": end.replace(day=1)}
+    subtree = {"unit_id__in": _subtree(unit_id)}
+    fine = restrict(MonthlyFigure.objects.all(), actor, VIEW_INSTANCE).filter(
+        level=level, **subtree, **months
     )
     if definition_id:
-        queryset = queryset.filter(definition_id=definition_id)
-    total = _figures(queryset.aggregate(**SUMS))
-    by_definition = [
-        (row["definition_id"], row["definition__code"], row["definition__name"], _figures(row))
-        for row in queryset.values("definition_id", "definition__code", "definition__name")
-        .annotate(**SUMS)
-        .order_by("definition__code", "definition_id")
-    ]
+        fine = fine.filter(definition_id=definition_id)
+    if code:
+        fine = fine.filter(code=code)
+    coarse = (
+        fine
+        if definition_id or code
+        else restrict(UnitMonthFigure.objects.all(), actor, VIEW_INSTANCE).filter(
+            level=level, **subtree, **months
+        )
+    )
     by_month = [
-        (row["month"], _figures(row)) for row in queryset.values("month").annotate(**SUMS).order_by("month")
+        (row["month"], _figures(row)) for row in coarse.values("month").annotate(**SUMS).order_by("month")
     ]
+    total = Figures()
+    for _month, figures in by_month:
+        _add(total, figures)
+    by_code = list(fine.values("code").annotate(**SUMS).order_by("code"))
+    names = (
+        dict(
+            restrict(ProcessDefinition.objects.all(), actor, VIEW_DEFINITION)
+            .filter(code__in=[row["code"] for row in by_code], owner_unit_id__in=_subtree(unit_id))
+            .order_by("code", "-version")
+            .values_list("code", "name")
+            .distinct()
+        )
+        if by_code
+        else {}
+    )
+    by_process = [(row["code"], names.get(row["code"], row["code"]), _figures(row)) for row in by_code]
     unit_model = apps.get_model("org", "Unit")
     closure = apps.get_model("org", "UnitClosure")
     children = list(unit_model.objects.filter(parent_id=unit_id).order_by("name").values_list("id", "name"))
     by_subunit = []
     if children:
         links = closure.objects.filter(ancestor_id__in=[child for child, _ in children])
-        per_child = {}
-        for row in (
-            queryset.filter(unit_id__in=links.values("descendant_id")).values("unit_id").annotate(**SUMS)
-        ):
-            per_child[row["unit_id"]] = _figures(row)
+        per_unit = {row["unit_id"]: _figures(row) for row in coarse.values("unit_id").annotate(**SUMS)}
         ancestry: dict[int, list[int]] = {}
-        for ancestor, descendant in links.filter(descendant_id__in=list(per_child)).values_list(
+        for ancestor, descendant in links.filter(descendant_id__in=list(per_unit)).values_list(
             "ancestor_id", "descendant_id"
         ):
             ancestry.setdefault(ancestor, []).append(descendant)
         for child, name in children:
             figures = Figures()
             for descendant in ancestry.get(child, []):
-                part = per_child[descendant]
-                for field in SUMS:
-                    setattr(figures, field, getattr(figures, field) + getattr(part, field))
+                _add(figures, per_unit[descendant])
             by_subunit.append((child, name, figures))
-    return {"total": total, "by_definition": by_definition, "by_month": by_month, "by_subunit": by_subunit}
+    return {"total": total, "by_process": by_process, "by_month": by_month, "by_subunit": by_subunit}
+
+
+def _add(into: Figures, part: Figures) -> None:
+    for field in SUMS:
+        setattr(into, field, getattr(into, field) + getattr(part, field))

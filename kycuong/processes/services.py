@@ -31,6 +31,7 @@ from .models import (
     ProcessStep,
     StepAttachment,
     StepDefinition,
+    UnitMonthFigure,
 )
 from .worktime import DAYS, HOURS, add_working_minutes, deadline, outcome, working_minutes_between
 
@@ -216,11 +217,11 @@ def definition_retire(*, actor, definition: ProcessDefinition) -> ProcessDefinit
 
 
 def _step_specs(definition: ProcessDefinition) -> dict[str, StepDefinition]:
-    cache = definition.__dict__.setdefault("_step_specs", None)
-    if cache is None:
-        cache = {spec.bpmn_id: spec for spec in definition.step_specs.all()}
-        definition.__dict__["_step_specs"] = cache
-    return cache
+    """The user tasks of a process version; a version never changes, so each process reads them once."""
+    return engine.cached(
+        ("steps", definition.pk, definition.version, definition.created_at),
+        lambda: {spec.bpmn_id: spec for spec in StepDefinition.objects.filter(definition_id=definition.pk)},
+    )
 
 
 def _performer_unit(ref: str, instance: ProcessInstance) -> Unit:
@@ -358,21 +359,28 @@ def _add_figure(level: str, unit_id: int, record) -> None:
     if not record.outcome:
         return
     month = record.completed_on.replace(day=1)
-    key = {"level": level, "unit_id": unit_id, "definition_id": record.definition_id, "month": month}
+    used = max(record.used_minutes or 0, 0)
     increments = {
         "finished": F("finished") + 1,
         record.outcome: F(record.outcome) + 1,
-        "used_minutes": F("used_minutes") + max(record.used_minutes or 0, 0),
+        "used_minutes": F("used_minutes") + used,
     }
-    if MonthlyFigure.objects.filter(**key).update(**increments):
-        return
-    try:
-        with transaction.atomic():
-            MonthlyFigure.objects.create(
-                **key, finished=1, used_minutes=max(record.used_minutes or 0, 0), **{record.outcome: 1}
-            )
-    except IntegrityError:
-        MonthlyFigure.objects.filter(**key).update(**increments)
+    keys = [
+        (
+            MonthlyFigure,
+            {"level": level, "unit_id": unit_id, "definition_id": record.definition_id, "month": month},
+            {"code": record.definition.code},
+        ),
+        (UnitMonthFigure, {"level": level, "unit_id": unit_id, "month": month}, {}),
+    ]
+    for model, key, extra in keys:
+        if model.objects.filter(**key).update(**increments):
+            continue
+        try:
+            with transaction.atomic():
+                model.objects.create(**key, **extra, finished=1, used_minutes=used, **{record.outcome: 1})
+        except IntegrityError:
+            model.objects.filter(**key).update(**increments)
 
 
 def instance_start(
@@ -525,6 +533,7 @@ def step_complete(
     with transaction.atomic():
         instance = _locked(step.instance)
         step = ProcessStep.objects.select_for_update().get(pk=step.pk)
+        step.definition = instance.definition
         _check_step(actor, step)
         if instance.state == ProcessInstance.State.PAUSED:
             raise ValidationError(_("The case is waiting for the citizen; resume it first."))

@@ -280,6 +280,7 @@ def _filters(form: InstanceFilterForm) -> selectors.InstanceFilters:
     return selectors.InstanceFilters(
         unit_id=data.get("unit"),
         definition_id=data.get("definition"),
+        code=data.get("code") or None,
         state=data.get("state") or None,
         outcome=data.get("outcome") or None,
         completed_from=data.get("completed_from"),
@@ -424,13 +425,9 @@ def statistics(request):
         raise Http404
     unit = unit_get(actor=request.user, unit_id=unit_id)
     level = data.get("level") or MonthlyFigure.Level.INSTANCE
+    code = data.get("code") or None
     figures = selectors.statistics(
-        actor=request.user,
-        unit_id=unit.pk,
-        start=start,
-        end=end,
-        level=level,
-        definition_id=data.get("definition"),
+        actor=request.user, unit_id=unit.pk, start=start, end=end, level=level, code=code
     )
     drill = reverse("processes:instances")
     context = {
@@ -442,6 +439,7 @@ def statistics(request):
         "figures": figures,
         "drill": f"{drill}?unit={unit.pk}&completed_from={start.isoformat()}&completed_to={end.isoformat()}",
         "year": start.year,
+        "code": code or "",
         "chart": {
             "labels": [month.strftime("%m/%Y") for month, _figure in figures["by_month"]],
             "rates": [figure.timely_rate for _month, figure in figures["by_month"]],

@@ -221,6 +221,32 @@ def test_statistics_figures(world, api_client):
         "timely_rate": 50.0,
         "average_hours": pytest.approx((9 * 60 + 41 * 60) / 2 / 60, abs=0.1),
     }
+    assert [(item["code"], item["name"], item["figures"]["late"]) for item in body["by_process"]] == [
+        ("QT-01", "Cấp bản sao chứng thực", 1)
+    ]
     subunits = {item["id"]: item["figures"]["finished"] for item in body["by_subunit"]}
     assert subunits == {world.hoangliet.pk: 2, world.dinhcong.pk: 0}
     assert datetime.date.fromisoformat(body["start"]) == datetime.date(2026, 3, 1)
+
+
+def test_statistics_by_process_code_and_step_level(world, api_client):
+    from kycuong.processes import services
+
+    first = two_unit_process(world, code="QT-01")
+    second = two_unit_process(world, code="QT-02")
+    head = world.user("hoangmai_head")
+    for definition, day in ((first, 3), (second, 9)):
+        instance = start(world, definition, now=at(2026, 3, 2, 9), reference=definition.code)
+        for actor in (world.user("hoangliet_staff"), head, head):
+            services.step_complete(
+                actor=actor, step=open_step(instance), result="ok", now=at(2026, 3, day, 10)
+            )
+    client = api_client(world.user("city_leader"))
+    params = {"unit_id": world.city.pk, "start": "2026-01-01", "end": "2026-12-31"}
+    body = client.get("/api/v1/processes/statistics", {**params, "code": "QT-02"}).json()
+    assert (body["total"]["finished"], body["total"]["late"]) == (1, 1)
+    # Steps are counted in their performer's unit: two in Hoàng Liệt, one in Định Công per case.
+    steps = client.get("/api/v1/processes/statistics", {**params, "level": "step"}).json()
+    assert steps["total"]["finished"] == 6
+    by_district = {item["id"]: item["figures"]["finished"] for item in steps["by_subunit"]}
+    assert by_district == {world.hoangmai.pk: 6, world.badinh.pk: 0}

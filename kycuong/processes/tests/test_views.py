@@ -184,3 +184,30 @@ def test_queue_search_finds_a_case(world, case, login):
     page = client.get("/processes/", {"queue": "mine", "q": "hs-001"}).content.decode()
     assert f"/processes/cases/{instance.pk}/" in page
     assert "KHAC-9" not in page
+
+
+def test_statistics_page_drills_down_to_the_cases(world, login):
+    from kycuong.processes import services
+
+    definition = two_unit_process(world)
+    instance = start(world, definition, now=at(2026, 3, 2, 9))
+    for actor in ("hoangliet_staff", "hoangmai_head", "hoangmai_head"):
+        services.step_complete(
+            actor=world.user(actor), step=open_step(instance), result="ok", now=at(2026, 3, 9, 10)
+        )
+    client = login(world.user("hoangmai_head"))
+    page = client.get("/processes/statistics/", {"unit": world.hoangmai.pk, "year": 2026}).content.decode()
+    drill = f"/processes/cases/?unit={world.hoangmai.pk}&amp;completed_from=2026-01-01"
+    drill += "&amp;completed_to=2026-12-31"
+    assert f"{drill}&amp;code=QT-01&amp;outcome=late" in page
+    listing = client.get(
+        "/processes/cases/",
+        {
+            "unit": world.hoangmai.pk,
+            "completed_from": "2026-01-01",
+            "completed_to": "2026-12-31",
+            "code": "QT-01",
+            "outcome": "late",
+        },
+    ).content.decode()
+    assert "HS-001" in listing
