@@ -6,13 +6,11 @@ The organisation proposes, an administrator confirms; only then does `create` ma
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_deleted, snapshot
 from kycuong.core.scoping import require
-from kycuong.org.handover import GrantInfo
+from kycuong.org.handover import GrantInfo, refusal
 from kycuong.org.models import Unit
 
 from .models import Grant, Role, User
@@ -41,9 +39,9 @@ class GrantCarrier:
     ) -> int:
         role = Role.objects.filter(code=role_code).first()
         if role is None:
-            raise ValidationError(_("The role %(role)s no longer exists.") % {"role": role_code})
+            raise refusal("role_missing")
         if Grant.objects.filter(user_id=user_id, role=role, unit_id=unit_id).exists():
-            raise ValidationError(_("The user already holds this role in this unit."))
+            raise refusal("grant_exists")
         grant = grant_create(
             actor=actor,
             user=User.objects.get(pk=user_id),

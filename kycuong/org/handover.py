@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Protocol
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 _MODULES: list[str] = []
 
 
@@ -88,6 +91,17 @@ def comparable_sources() -> list[ComparableSource]:
     for path in _MODULES:
         found += list(getattr(import_module(path), "COMPARABLE", []))
     return found
+
+
+def refusal(reason: str) -> ValidationError:
+    """The errors handlers raise, worded (and translated) once here: "record_changed", "role_missing",
+    "grant_exists"."""
+    messages = {
+        "record_changed": _("A record changed its unit in the meantime: nothing was moved."),
+        "role_missing": _("The role of a grant no longer exists."),
+        "grant_exists": _("The user already holds this role in this unit."),
+    }
+    return ValidationError(messages[reason])
 
 
 def register_handover(module_path: str) -> None:

@@ -4,21 +4,19 @@ Ratings and their daily and monthly counts keep the unit they were given to, so 
 they were; ratings given after the hand-over count for the successor.
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kycuong.core.audit import audit_write, entry_for
-from kycuong.org.handover import OpenRecord
+from kycuong.org.handover import OpenRecord, refusal
 
 from .models import ServicePoint
 
 
 class ActiveServicePoints:
     key = "satisfaction.servicepoint"
-    label = gettext_lazy("Service points accepting ratings")
+    label = gettext_lazy("Service points")
 
     def open_counts(self, unit_ids: list[int]) -> dict[int, int]:
         rows = (
@@ -45,9 +43,7 @@ class ActiveServicePoints:
         for record_id, from_unit, to_unit in moves:
             point = points.get(record_id)
             if point is None or point.unit_id != from_unit:
-                raise ValidationError(
-                    _("A service point changed its unit in the meantime: nothing was moved.")
-                )
+                raise refusal("record_changed")
             point.unit_id = to_unit
             entries.append(
                 entry_for(

@@ -5,14 +5,12 @@ An indicator in force moves its owner unit; targets and actuals keep the unit th
 moves its responsible unit exactly as `services.project_update` does, pre-aggregates included.
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kycuong.core.audit import audit_write, entry_for
-from kycuong.org.handover import OpenRecord
+from kycuong.org.handover import OpenRecord, refusal
 
 from .models import Indicator, Project
 from .services import _move_aggregates
@@ -52,7 +50,7 @@ class _UnitField:
         for record_id, from_unit, to_unit in moves:
             instance = objects.get(record_id)
             if instance is None or getattr(instance, column) != from_unit:
-                raise ValidationError(_("A record changed its unit in the meantime: nothing was moved."))
+                raise refusal("record_changed")
             setattr(instance, column, to_unit)
             instance.save(update_fields=[self.field, "updated_at"])
             self.after_move(instance, from_unit)
@@ -69,7 +67,7 @@ class _UnitField:
 
 class Projects(_UnitField):
     key = "targets.project"
-    label = gettext_lazy("Public investment projects (responsible unit)")
+    label = gettext_lazy("Projects")
 
     def after_move(self, instance, from_unit: int) -> None:
         _move_aggregates(instance, from_unit)
@@ -77,7 +75,7 @@ class Projects(_UnitField):
 
 class Indicators(_UnitField):
     key = "targets.indicator"
-    label = gettext_lazy("Indicators in force (owner unit)")
+    label = Indicator._meta.verbose_name_plural
     model = Indicator
     field = "owner_unit"
 

@@ -4,20 +4,18 @@ Each task is saved on its own, so that Task.save moves its count in the tally ex
 record and a line in its history.
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kycuong.core.audit import audit_write, entry_for
-from kycuong.org.handover import ComparableSource, OpenRecord
+from kycuong.org.handover import ComparableSource, OpenRecord, refusal
 
 from .models import OPEN_STATES, Task, TaskEvent
 
 
 class OpenTasks:
     key = "tasks.task"
-    label = gettext_lazy("Open tasks (lead unit)")
+    label = Task._meta.verbose_name_plural
 
     def open_counts(self, unit_ids: list[int]) -> dict[int, int]:
         rows = (
@@ -45,7 +43,7 @@ class OpenTasks:
         for record_id, from_unit, to_unit in moves:
             task = tasks.get(record_id)
             if task is None or task.lead_unit_id != from_unit:
-                raise ValidationError(_("A task changed its lead unit in the meantime: nothing was moved."))
+                raise refusal("record_changed")
             task.lead_unit_id = to_unit
             task.version += 1
             task.save(update_fields=["lead_unit", "version", "updated_at"])
@@ -74,11 +72,11 @@ HANDLERS = [OpenTasks()]
 COMPARABLE = [
     ComparableSource(
         key="tasks",
-        label=gettext_lazy("Tasks due in the period (unit summary)"),
+        label=gettext_lazy("Task summary"),
         columns=[
             ("assigned", gettext_lazy("Assigned")),
-            ("on_time", gettext_lazy("On time")),
-            ("late", gettext_lazy("Late")),
+            ("on_time", gettext_lazy("Done on time")),
+            ("late", gettext_lazy("Done late")),
             ("overdue", gettext_lazy("Overdue")),
             ("in_progress", gettext_lazy("In progress")),
             ("cancelled", gettext_lazy("Cancelled")),
