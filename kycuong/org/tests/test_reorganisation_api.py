@@ -233,7 +233,9 @@ def test_refused_page_posts_change_nothing(world, admins, login, client, actor, 
     assert client.post(f"/reorganisations/{event.pk}/{path}/").status_code == 302
     signed_in = login(world.user(actor))
     before = state()
-    response = signed_in.post(f"/reorganisations/{event.pk}/{path}/", {"record": "1", "handler": "tasks.task"})
+    response = signed_in.post(
+        f"/reorganisations/{event.pk}/{path}/", {"record": "1", "handler": "tasks.task"}
+    )
     # the head of Hoàng Mai sees the event but may not change it
     assert response.status_code == (403 if actor == "hoangmai_head" else 404)
     assert state() == before
