@@ -17,7 +17,21 @@ from kycuong.satisfaction.api import router as satisfaction_router
 from kycuong.targets.api import router as targets_router
 from kycuong.tasks.api import router as tasks_router
 
-api = NinjaAPI(
+
+class KyCuongAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Error answers are problem+json (RFC 9457, core.api_support.problem): say so in the document."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+
+api = KyCuongAPI(
     title="Kỷ Cương API",
     version="1",
     description="Organisation, accounts and audit of Kỷ Cương. Every list and object is limited to the units "

@@ -35,8 +35,9 @@ class Problem(Schema):
 
 
 # Responses every authenticated operation can give, declared so that the schema tells the whole truth.
-READ_ERRORS: dict[int, Any] = {401: Problem, 404: Problem}
-WRITE_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+# A path or query value of the wrong type answers 422; a request body that is not JSON at all answers 400.
+READ_ERRORS: dict[int, Any] = {401: Problem, 404: Problem, 422: Problem}
+WRITE_ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem}
 LIST_ERRORS: dict[int, Any] = {401: Problem, 422: Problem}
 # Changes that honour `If-Match: "<version>"` (core.concurrency) also answer 409 Conflict.
 VERSIONED_WRITE_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 409: Problem}

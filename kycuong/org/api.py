@@ -266,7 +266,9 @@ def _staff_relations(request: HttpRequest, data: dict) -> dict:
     for key, target in (("unit_id", "unit"), ("party_unit_id", "party_unit")):
         if key in data:
             unit_id = data.pop(key)
-            data[target] = selectors.unit_get(actor=request.user, unit_id=unit_id) if unit_id else None
+            data[target] = (
+                selectors.unit_get(actor=request.user, unit_id=unit_id) if unit_id is not None else None
+            )
     if data.get("gender") is None and "gender" in data:
         data["gender"] = ""
     return data
