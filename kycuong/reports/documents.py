@@ -19,6 +19,8 @@ from .models import Report, ReportKind, Signal
 from .selectors import Dashboard, period_label
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+# Past this many lines the document sends the reader to the workbook, which lists every unit.
+ATTENTION_IN_TEXT = 30
 
 
 @dataclass
@@ -156,11 +158,19 @@ def _attention_blocks(content: ReportContent) -> list:
             % {"count": format_number(len(content.board.attention))}
         )
     ]
-    for item in content.board.attention:
+    for item in content.board.attention[:ATTENTION_IN_TEXT]:
         blocks.append(
             Paragraph(
                 f"- {item.unit.name}: {item.module}, {item.label} "
                 f"{format_figure(item.value, item.unit_of_measure)} ({signal_label(item.signal)})."
+            )
+        )
+    more = len(content.board.attention) - ATTENTION_IN_TEXT
+    if more > 0:
+        blocks.append(
+            Paragraph(
+                _("… and %(count)s more, listed in the Excel workbook of this report.")
+                % {"count": format_number(more)}
             )
         )
     return blocks
@@ -286,6 +296,21 @@ def workbook(content: ReportContent) -> bytes:
             row += 1
     ranking.set_column(0, 0, 30)
     ranking.set_column(2, 2, 34)
+
+    attention = book.add_worksheet(_("Units needing attention")[:31])
+    for column, header in enumerate(
+        [_("Unit"), _("Code"), _("Module"), _("Figure"), _("Value"), _("Signal")]
+    ):
+        attention.write(0, column, header, bold)
+    for row, item in enumerate(content.board.attention, start=1):
+        attention.write(row, 0, item.unit.name)
+        attention.write(row, 1, item.unit.code)
+        attention.write(row, 2, item.module)
+        attention.write(row, 3, item.label)
+        attention.write_number(row, 4, float(item.value), number)
+        attention.write(row, 5, signal_label(item.signal))
+    attention.set_column(0, 0, 34)
+    attention.set_column(2, 3, 28)
 
     if content.years:
         years = book.add_worksheet(_("Year by year")[:31])

@@ -87,18 +87,25 @@ def test_review_report_has_one_column_per_year(tasks_world):
         years=2,
     )
     assert report.state == ReportState.DONE, report.error
-    assert report.title.startswith("Tổng kết") or "24-CT/TU" in report.title
+    assert report.title == "Tổng kết 2 năm thực hiện Chỉ thị số 24-CT/TU"
+    assert (report.period_start, report.period_end) == (start, datetime.date(2025, 8, 6))
     with report.files.get(format="xlsx").file.open("rb") as handle:
         book = openpyxl.load_workbook(io.BytesIO(handle.read()))
-    years = book.worksheets[2]
+    years = book["Từng năm"]
     header = [cell.value for cell in years[1]]
-    assert header[2:] == ["07/08/2023 – 06/08/2024", "07/08/2024 – 06/08/2025"] or len(header) == 4
-    by_label = {row[1]: row for row in years.iter_rows(min_row=2, values_only=True)}
-    # All five Hoàng Mai tasks fell due in the second year (Dec 2024 and Jan 2025): 2 of 5 on time.
-    second = [
-        row for label, row in by_label.items() if row[0] == "Tasks" or "nhiệm vụ" in str(row[0]).lower()
+    assert header[2:] == [
+        "từ ngày 07/08/2023 đến ngày 06/08/2024",
+        "từ ngày 07/08/2024 đến ngày 06/08/2025",
     ]
-    assert second
+    rows = {row[1]: row for row in years.iter_rows(min_row=2, values_only=True)}
+    # Nothing fell due in the first year; all five Hoàng Mai tasks (December 2024 and January 2025) in the
+    # second: 2 of 5 on time, 40 %.
+    assert rows["Tỷ lệ đúng hạn"][2:] == (None, 40.0)
+    assert rows["Nhiệm vụ đến hạn trong kỳ"][2:] == (0, 5)
+    with report.files.get(format="docx").file.open("rb") as handle:
+        word = docx.Document(io.BytesIO(handle.read()))
+    assert "KẾT QUẢ TỪNG NĂM" in "\n".join(p.text for p in word.paragraphs)
+    assert "40,0 %" in [cell.text for table in word.tables for row in table.rows for cell in row.cells]
 
 
 def test_bad_requests_are_refused_and_change_nothing(tasks_world):
@@ -244,3 +251,34 @@ def test_dashboard_query_count_does_not_grow_with_the_records(tasks_world, make_
         else:
             make_task(title=f"Thêm {index}")
     assert count() == small
+
+
+def test_a_long_attention_list_sends_the_reader_to_the_workbook(tasks_world):
+    from django.utils import translation
+
+    from kycuong.core.official_document import Paragraph
+    from kycuong.reports.documents import ReportContent, _attention_blocks, workbook
+    from kycuong.reports.selectors import Attention
+
+    board = selectors.dashboard_build(
+        actor=tasks_world.user("hoangmai_head"), unit=tasks_world.hoangmai, period=month_period(2025, 1)
+    )
+    board.attention = [
+        Attention(tasks_world.dinhcong, "Nhiệm vụ", "Tỷ lệ đúng hạn", 10.0 + n, "%", Signal.RED)
+        for n in range(35)
+    ]
+    report = Report(
+        unit=tasks_world.hoangmai,
+        title="Báo cáo",
+        period_start=board.period.start,
+        period_end=board.period.end,
+    )
+    content = ReportContent(report, board)
+    with translation.override("vi"):
+        blocks = _attention_blocks(content)
+        book = openpyxl.load_workbook(io.BytesIO(workbook(content)))
+    # One lead-in, 30 units, then where to find the other 5.
+    assert len(blocks) == 32 and all(isinstance(block, Paragraph) for block in blocks)
+    assert "10,0 %" in blocks[1].text and blocks[-1].text.startswith("… và 5 đơn vị khác")
+    sheet = book["Đơn vị cần chú ý"]
+    assert sheet.max_row == 36 and sheet.cell(36, 5).value == 44.0
