@@ -54,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--instances", type=int, default=2_000_000)
     parser.add_argument("--operations", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
@@ -105,44 +106,87 @@ def load_base() -> None:
     log(f"migrated and loaded organisation and processes in {time.perf_counter() - started:.0f} s")
 
 
-def throughput(operations: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def _start_cases(worker: int, count: int) -> list[int]:
     from kycuong.accounts.models import User
     from kycuong.processes import services
-    from kycuong.processes.models import ProcessDefinition, ProcessStep
+    from kycuong.processes.models import ProcessDefinition
 
     staff = User.objects.get(username="canbo.hoangliet")
     definition = ProcessDefinition.objects.get(owner_unit__code="00337", code="QT-04")
-    instances = []
+    services.instance_start(  # warm the caches of this process (parsed diagram, scope, calendar)
+        actor=staff, definition=definition, case_kind="dossier", case_reference="WARM", case_title="x"
+    )
+    return [
+        services.instance_start(
+            actor=staff,
+            definition=definition,
+            case_kind="dossier",
+            case_reference=f"BENCH-{worker}-{number}",
+            case_title="Chứng thực bản sao",
+        ).pk
+        for number in range(count)
+    ]
+
+
+def _complete_first_steps(worker: int, count: int) -> int:
+    from kycuong.accounts.models import User
+    from kycuong.processes import services
+    from kycuong.processes.models import ProcessStep
+
+    staff = User.objects.get(username="canbo.hoangliet")
+    steps = list(
+        ProcessStep.objects.filter(
+            instance__case_reference__startswith=f"BENCH-{worker}-", state="open", bpmn_id="Step_1"
+        ).order_by("id")[:count]
+    )
+    for step in steps:
+        services.step_complete(actor=staff, step=step, result="Đã kiểm tra bản chính")
+    return len(steps)
+
+
+def _in_workers(function, workers: int, per_worker: int) -> float:
+    """Run `function(worker, per_worker)` in `workers` forked processes at once; the wall time in seconds."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        started = time.perf_counter()
+        pool.starmap(function, [(worker, per_worker) for worker in range(workers)])
+        return time.perf_counter() - started
+
+
+def throughput(operations: int, workers: int) -> dict:
+    """Starts, then completions of the first step, one process after the other, then in parallel workers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    result = {"operations": operations}
+    with CaptureQueriesContext(connection) as queries:
+        _start_cases(999, 1)
+    started, cpu = time.perf_counter(), time.process_time()
+    _start_cases(0, operations)
+    result["start_per_second"] = operations / (time.perf_counter() - started)
+    result["start_cpu_ms"] = (time.process_time() - cpu) * 1000 / operations
+    result["start_queries"] = len(queries)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        for number in range(operations):
-            instances.append(
-                services.instance_start(
-                    actor=staff,
-                    definition=definition,
-                    case_kind="dossier",
-                    case_reference=f"BENCH-{number}",
-                    case_title="Chứng thực bản sao",
-                )
-            )
-    start_seconds = time.perf_counter() - started
-    start_queries = len(queries) / operations
-    steps = [ProcessStep.objects.get(instance=instance, state="open") for instance in instances]
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        for step in steps:
-            services.step_complete(actor=staff, step=step, result="Đã kiểm tra bản chính")
-    complete_seconds = time.perf_counter() - started
-    return {
-        "operations": operations,
-        "start_per_second": operations / start_seconds,
-        "complete_per_second": operations / complete_seconds,
-        "start_queries": start_queries,
-        "complete_queries": len(queries) / operations,
-    }
+        _complete_first_steps(999, 1)
+    cpu = time.process_time()
+    _complete_first_steps(0, operations)
+    result["complete_per_second"] = operations / (time.perf_counter() - started)
+    result["complete_cpu_ms"] = (time.process_time() - cpu) * 1000 / operations
+    result["complete_queries"] = len(queries)
+    per_worker = operations // workers
+    result["workers"] = workers
+    result["parallel_start_per_second"] = (
+        workers * per_worker / _in_workers(_start_cases, workers, per_worker)
+    )
+    seconds = _in_workers(_complete_first_steps, workers, per_worker)
+    result["parallel_complete_per_second"] = workers * per_worker / seconds
+    return result
 
 
 def top_up(wanted: int, year: int) -> int:
@@ -261,7 +305,7 @@ def top_up(wanted: int, year: int) -> int:
     return ProcessInstance.objects.count()
 
 
-def measure_statistics(year: int, repeat: int) -> dict:
+def measure_statistics(year: int, repeat: int, by_process: bool = False) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -277,6 +321,8 @@ def measure_statistics(year: int, repeat: int) -> dict:
     client = Client(headers={"Authorization": f"Bearer {plain}"})
     url = "/api/v1/processes/statistics"
     params = {"unit_id": city.pk, "start": f"{year}-01-01", "end": f"{year}-12-31"}
+    if by_process:
+        params["by_process"] = "true"
     for _ in range(3):
         response = client.get(url, params)
         assert response.status_code == 200, response.content
@@ -316,27 +362,38 @@ def main() -> None:
     recreate_database(args.url)
     setup_django(args.url)
     load_base()
-    result = throughput(args.operations)
+    result = throughput(args.operations, args.workers)
     log(
         f"{result['operations']} starts: {result['start_per_second']:.0f}/s "
-        f"({result['start_queries']:.0f} queries each); completions: {result['complete_per_second']:.0f}/s "
-        f"({result['complete_queries']:.0f} queries each)"
+        f"(a start: {result['start_queries']} queries with its warm-up); "
+        f"completions: {result['complete_per_second']:.0f}/s ({result['complete_queries']} queries); "
+        f"CPU of this process: {result['start_cpu_ms']:.1f} ms a start, "
+        f"{result['complete_cpu_ms']:.1f} ms a completion"
+    )
+    log(
+        f"in {result['workers']} processes at once: starts {result['parallel_start_per_second']:.0f}/s, "
+        f"completions {result['parallel_complete_per_second']:.0f}/s"
     )
     total = top_up(args.instances, args.year)
     log(f"{total:,} instances")
-    figures = measure_statistics(args.year, args.repeat)
+    for by_process in (False, True):
+        report_statistics(args, measure_statistics(args.year, args.repeat, by_process), by_process)
+    if args.drop:
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(args.url, drop_only=True)
+
+
+def report_statistics(args, figures: dict, by_process: bool) -> None:
     log(
+        f"{'with' if by_process else 'without'} the breakdown by process: "
         f"city statistics for {args.year}: median {figures['median_ms']:.1f} ms, "
         f"p90 {figures['p90_ms']:.1f} ms, "
         f"{figures['queries']} queries, {figures['figure_rows']:,} monthly figure rows, "
         f"{figures['instances_in_year']:,} instances finished in the year, exact: {figures['exact']}, "
         f"early or on time {figures['timely_rate']} %"
     )
-    if args.drop:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(args.url, drop_only=True)
 
 
 if __name__ == "__main__":

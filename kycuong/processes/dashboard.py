@@ -9,10 +9,12 @@ from . import selectors
 
 
 def summary(*, actor, unit, period) -> ModuleSummary:
-    now = selectors.statistics(actor=actor, unit_id=unit.pk, start=period.start, end=period.end)
+    now = selectors.statistics(
+        actor=actor, unit_id=unit.pk, start=period.start, end=period.end, by_process=False
+    )
     previous_period = period.previous()
     before = selectors.statistics(
-        actor=actor, unit_id=unit.pk, start=previous_period.start, end=previous_period.end
+        actor=actor, unit_id=unit.pk, start=previous_period.start, end=previous_period.end, by_process=False
     )
     total, old = now["total"], before["total"]
     drill = (

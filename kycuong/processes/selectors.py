@@ -212,10 +212,12 @@ def statistics(
     level: str = MonthlyFigure.Level.INSTANCE,
     definition_id: int | None = None,
     code: str | None = None,
+    by_process: bool = True,
 ) -> dict:
     """Finished instances (or steps) of a unit's subtree in whole months from `start` to `end`: totals, by
     process, by direct sub-unit and by month. Exact, from the figures kept with each completion: the totals
-    per unit and month when no process is chosen, the figures per process otherwise."""
+    per unit and month when no process is chosen, the figures per process otherwise. The breakdown by process
+    reads the figures per process and unit, the largest table: `by_process=False` leaves it out."""
     months = {"month__gte": start.replace(day=1), "month__lte": end.replace(day=1)}
     subtree = {"unit_id__in": _subtree(unit_id)}
     fine = restrict(MonthlyFigure.objects.all(), actor, VIEW_INSTANCE).filter(
@@ -238,7 +240,7 @@ def statistics(
     total = Figures()
     for _month, figures in by_month:
         _add(total, figures)
-    by_code = list(fine.values("code").annotate(**SUMS).order_by("code"))
+    by_code = list(fine.values("code").annotate(**SUMS).order_by("code")) if by_process else []
     names = (
         dict(
             restrict(ProcessDefinition.objects.all(), actor, VIEW_DEFINITION)

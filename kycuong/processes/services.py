@@ -276,12 +276,18 @@ def _instance_url(instance: ProcessInstance) -> str:
     return reverse("processes:instance", args=[instance.pk])
 
 
-def _sync(*, actor, instance: ProcessInstance, workflow, now: datetime.datetime, entries: list) -> list:
+def _sync(
+    *, actor, instance: ProcessInstance, workflow, now: datetime.datetime, entries: list, new: bool = False
+) -> list:
     """Make the step rows and the instance's columns agree with the engine; returns the new steps."""
     definition = instance.definition
     specs = _step_specs(definition)
     ready = {str(task.id): task for task in engine.ready_user_tasks(workflow)}
-    open_steps = {step.engine_task_id: step for step in instance.steps.filter(state=ProcessStep.State.OPEN)}
+    open_steps = (
+        {}
+        if new
+        else {step.engine_task_id: step for step in instance.steps.filter(state=ProcessStep.State.OPEN)}
+    )
     for engine_id, step in open_steps.items():
         if engine_id not in ready:
             before = {"state": step.state}
@@ -434,7 +440,7 @@ def instance_start(
             instance.allowed_minutes = working_minutes_between(now, instance.due_at)
         instance.save()
         entries = [entry_for(instance, "start", after=_view(instance))]
-        _sync(actor=actor, instance=instance, workflow=workflow, now=now, entries=entries)
+        _sync(actor=actor, instance=instance, workflow=workflow, now=now, entries=entries, new=True)
         instance.save()
         InstanceEvent.objects.create(
             instance=instance, kind=InstanceEvent.Kind.STARTED, actor=_user(actor), at=now

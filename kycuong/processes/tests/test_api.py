@@ -209,7 +209,7 @@ def test_statistics_figures(world, api_client):
             )
     response = api_client(world.user("city_leader")).get(
         "/api/v1/processes/statistics",
-        {"unit_id": world.hoangmai.pk, "start": "2026-03-01", "end": "2026-03-31"},
+        {"unit_id": world.hoangmai.pk, "start": "2026-03-01", "end": "2026-03-31", "by_process": "true"},
     )
     body = response.json()
     # Due Friday 6 March 17:00: one finished Tuesday 3 (early), one Monday 9 (late).
