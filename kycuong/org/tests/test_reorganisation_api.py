@@ -261,6 +261,10 @@ def test_the_pages_from_preparing_to_confirming_grants(world, admins, login):
     assert client.post(f"/reorganisations/{event.pk}/apply/").status_code == 302
     event.refresh_from_db()
     assert event.state == EventState.APPLIED
+    home = client.get("/").content.decode()
+    assert 'data-testid="pending-grants"' in home and "1 " in home
+    assert 'data-testid="pending-grants"' not in login(world.user("hoangmai_head")).get("/").content.decode()
+    client = login(admins["admin_hm"])
     proposals = client.get(f"/reorganisations/grants/?event={event.pk}")
     assert proposals.status_code == 200 and "staff.hl" in proposals.content.decode()
     proposal = GrantProposal.objects.get(event=event)
