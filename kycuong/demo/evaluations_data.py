@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import translation
 
 from kycuong.accounts.models import User
+from kycuong.core.audit import AuditEntry, audit_write
 from kycuong.evaluations import scoring, services
 from kycuong.evaluations.models import Cycle, CycleState, Evaluation, EvaluationState, Frequency
 from kycuong.org.models import UnitKind
 
-from .loader import DemoContext, demo_loader
+from .loader import DEMO_ACTOR, DemoContext, demo_loader
 
 # Each district shows the practice it is known for: Đông Anh scores its staff monthly from task results, Ứng
 # Hòa scores its wards' heads on the 12 contents, Hoàng Mai (the district of most demo log-ins) does both.
@@ -90,7 +91,7 @@ def _points(rng: random.Random, reviewer, *, publish: bool):
                     evaluation.bonus_points = _half(rng, 0, rules.get("bonus_max", 0))
             evaluation.self_note = "Hoàn thành các nhiệm vụ được giao trong kỳ."
             evaluation.state = EvaluationState.REVIEWED if publish else EvaluationState.SELF_ASSESSED
-            evaluation.reviewed_by = reviewer if publish else None
+            evaluation.reviewed_by_id = reviewer.pk if publish else None
             evaluation.review_note = "Đồng ý với kết quả tự đánh giá." if publish else ""
             scoring.classify(rules, evaluation)
         if publish:
@@ -112,6 +113,23 @@ def _run(ctx, rng, admin, *, method_code, district, units, frequency, start, pub
     )
     count = services.cycle_compute(
         actor=admin, cycle=cycle, notify_people=False, prepare=_points(rng, admin, publish=publish)
+    )
+    # One audit record per evaluation, as the other loaders write one per row.
+    audit_write(
+        actor=DEMO_ACTOR,
+        entries=[
+            AuditEntry(
+                action="create",
+                object_type="evaluations.evaluation",
+                object_id=str(pk),
+                object_repr=f"evaluation {pk} of cycle {cycle.pk}",
+                unit_id=unit_id,
+                after={"staff_id": staff_id, "total": str(total), "level": level, "state": state},
+            )
+            for pk, unit_id, staff_id, total, level, state in Evaluation.objects.filter(
+                cycle=cycle
+            ).values_list("pk", "unit_id", "staff_id", "total", "level", "state")
+        ],
     )
     services.cycle_open_review(actor=admin, cycle=cycle)
     if publish:

@@ -84,10 +84,25 @@ def level_codes(rules: dict) -> list[str]:
     return [level["code"] for level in rules["levels"]]
 
 
+_THRESHOLDS: dict[int, tuple[list, list[tuple[Decimal, str]]]] = {}
+
+
+def _thresholds(rules: dict) -> list[tuple[Decimal, str]]:
+    # Converted once per list of levels: a city-wide cycle classifies 150,000 people with the same one.
+    levels = rules["levels"]
+    cached = _THRESHOLDS.get(id(levels))
+    if cached is None or cached[0] is not levels:
+        cached = (levels, [(Decimal(str(level["min"])), level["code"]) for level in levels])
+        if len(_THRESHOLDS) > 100:
+            _THRESHOLDS.clear()
+        _THRESHOLDS[id(levels)] = cached
+    return cached[1]
+
+
 def level_for(rules: dict, score: Decimal) -> str:
-    for level in rules["levels"]:
-        if score >= Decimal(str(level["min"])):
-            return level["code"]
+    for minimum, code in _thresholds(rules):
+        if score >= minimum:
+            return code
     return rules["levels"][-1]["code"]
 
 

@@ -12,16 +12,18 @@ record there. Who does what:
 """
 
 import datetime
+import hashlib
+import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kycuong.core.audit import AuditEntry, audit_write, changed_values, entry_for, snapshot
+from kycuong.core.audit import audit_write, changed_values, entry_for, snapshot
 from kycuong.core.calendar import add_working_days, today
 from kycuong.core.scoping import can, require
 from kycuong.notifications.services import notify
@@ -213,115 +215,182 @@ def cycle_compute(
         cycle = _lock(cycle)
         _check_state(cycle, CycleState.OPEN, CycleState.SELF_ASSESSMENT, CycleState.REVIEW)
         before = snapshot(cycle)
-        count = _compute(actor, cycle, prepare)
+        result = _compute(actor, cycle, prepare)
         if cycle.state == CycleState.OPEN:
             cycle.state = CycleState.SELF_ASSESSMENT
         cycle.computed_at = timezone.now()
         cycle.save(update_fields=["state", "computed_at", "updated_at"])
-        _audit_cycle(actor, cycle, "compute", before, evaluations=count)
+        # One record for the computation (counts and a fingerprint of the scores); every change a person
+        # makes to an evaluation afterwards has a record of its own.
+        _audit_cycle(actor, cycle, "compute", before, **result)
         if notify_people:
             transaction.on_commit(lambda: _notify_self_assessment(actor, cycle))
-    return count
+    return result["evaluations"]
 
 
-def _compute(actor, cycle: Cycle, prepare=None) -> int:
+class Scored:
+    """One evaluation while it is computed: the attributes the scoring reads, without a model instance (a
+    city-wide cycle builds 150,000 of them; Django model instances and their field preparation cost more
+    than the arithmetic)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    @property
+    def general_used(self) -> Decimal | None:
+        return self.general_points if self.general_points is not None else self.self_general_points
+
+
+def _fields() -> list:
+    return [field for field in Evaluation._meta.concrete_fields if not field.primary_key]
+
+
+def _compute(actor, cycle: Cycle, prepare=None) -> dict:
+    """Build every evaluation of the cycle from the tasks of the period; write the new and the changed ones.
+    Returns what the audit record of the computation holds."""
     method = cycle.method
     rules = method.rules
     unit_ids = evaluated_unit_ids(cycle)
     tasks = compute.period_tasks(cycle.period_start, cycle.period_end)
     unit_stats = compute.task_stats(rules, tasks, "lead_unit_id", lead_unit_id__in=unit_ids)
-    existing = {
-        (e.staff_id if e.role != Role.UNIT else ("unit", e.unit_id)): e
-        for e in Evaluation.objects.filter(cycle=cycle)
-    }
-    stored = {e.pk: tuple(getattr(e, name) for name in SCORE_FIELDS) for e in existing.values()}
-    subjects: list[Evaluation] = []
+    fields = _fields()
+    now = timezone.now()
+    defaults = {field.attname: field.get_default() for field in fields}
+    defaults.update(cycle_id=cycle.pk, created_at=now, updated_at=now)
+    existing = {}
+    stored = {}
+    for values in Evaluation.objects.filter(cycle=cycle).values("id", *defaults):
+        row = Scored(pk=values.pop("id"), **values)
+        existing[row.staff_id if row.role != Role.UNIT else ("unit", row.unit_id)] = row
+        stored[row.pk] = tuple(values[name] for name in SCORE_FIELDS)
+
+    def fresh(**values) -> Scored:
+        return Scored(pk=None, **{**defaults, "self_criteria_points": {}, "criteria_points": {}, **values})
+
+    subjects: list[Scored] = []
     if method.subject == Subject.UNIT:
         heads = compute.unit_heads(unit_ids, cycle.period_end)
         for unit_id in unit_ids:
             stats = unit_stats.get(unit_id, compute.TaskStats())
-            evaluation = existing.get(("unit", unit_id)) or Evaluation(
-                cycle=cycle, unit_id=unit_id, role=Role.UNIT, staff_id=heads.get(unit_id)
+            row = existing.get(("unit", unit_id)) or fresh(
+                unit_id=unit_id, role=Role.UNIT, staff_id=heads.get(unit_id)
             )
-            _apply_stats(evaluation, stats)
-            percents, own = compute.percent_of(rules, stats)
+            _apply_stats(row, stats)
+            _, own = compute.percent_of(rules, stats)
             explanation = compute.explanation_for(rules, stats, None)
             explanation["suggested"] = {
                 item["code"]: compute.as_text(Decimal(str(item["weight"])) * own / scoring.HUNDRED)
                 for item in rules.get("criteria", [])
                 if item.get("from_tasks")
             }
-            evaluation.explanation = explanation
-            subjects.append(evaluation)
+            row.explanation = explanation
+            subjects.append(row)
     else:
         staff_rows = list(compute.staff_in(unit_ids).values_list("id", "unit_id"))
         roles = compute.leader_roles(unit_ids, cycle.period_end)
         staff_stats = compute.task_stats(rules, tasks, "responsible_id", responsible__unit_id__in=unit_ids)
         unit_percents = {uid: compute.percent_of(rules, s)[1] for uid, s in unit_stats.items()}
-        empty_unit = compute.percent_of(rules, compute.TaskStats())[1]
+        empty_stats = compute.TaskStats()
+        empty_unit = compute.percent_of(rules, empty_stats)[1]
+        # People with the same counts get the same points: a city has far fewer distinct counts than people.
+        scored: dict[tuple, tuple[Decimal, dict]] = {}
         for staff_id, unit_id in staff_rows:
-            stats = staff_stats.get(staff_id, compute.TaskStats())
+            stats = staff_stats.get(staff_id, empty_stats)
             role = roles.get(staff_id, Role.MEMBER)
-            evaluation = existing.get(staff_id) or Evaluation(cycle=cycle, staff_id=staff_id, unit_id=unit_id)
-            evaluation.role = role
+            row = existing.get(staff_id) or fresh(staff_id=staff_id, unit_id=unit_id)
+            row.role = role
             unit_percent = unit_percents.get(unit_id, empty_unit) if role != Role.MEMBER else None
-            _apply_stats(evaluation, stats)
-            _, own = compute.percent_of(rules, stats)
-            evaluation.task_points = scoring.task_points(rules, own, unit_percent)
-            evaluation.explanation = compute.explanation_for(rules, stats, unit_percent)
-            subjects.append(evaluation)
+            _apply_stats(row, stats)
+            key = (stats.assigned, stats.done, stats.late, stats.quality_deducted, unit_percent)
+            if key not in scored:
+                _, own = compute.percent_of(rules, stats)
+                explanation = compute.explanation_for(rules, stats, unit_percent)
+                scored[key] = (scoring.task_points(rules, own, unit_percent), explanation)
+            row.task_points, explanation = scored[key]
+            row.explanation = dict(explanation)
+            subjects.append(row)
     found, missing = find_grounds(
         rules.get("grounds", []),
-        staff_ids=[e.staff_id for e in subjects if e.staff_id],
+        staff_ids=[row.staff_id for row in subjects if row.staff_id],
         unit_ids=unit_ids,
         start=cycle.period_start,
         end=cycle.period_end,
     )
-    for evaluation in subjects:
-        reasons = list(found.get(("unit", evaluation.unit_id), [])) if evaluation.role == Role.UNIT else []
-        if evaluation.staff_id:
-            reasons += found.get(("staff", evaluation.staff_id), [])
-        evaluation.ground_reason = "\n".join(reasons)
+    for row in subjects:
+        reasons = list(found.get(("unit", row.unit_id), [])) if row.role == Role.UNIT else []
+        if row.staff_id:
+            reasons += found.get(("staff", row.staff_id), [])
+        row.ground_reason = "\n".join(reasons)
         if missing:
-            evaluation.explanation["unchecked_grounds"] = missing
-        scoring.classify(rules, evaluation)
+            row.explanation["unchecked_grounds"] = missing
+        scoring.classify(rules, row)
     if prepare is not None:
         prepare(cycle, subjects)
-    new = [e for e in subjects if e.pk is None]
-    # Computing again changes few rows: only those are written (an UPDATE per changed row set).
+    new = [row for row in subjects if row.pk is None]
+    # Computing again changes few rows: only those are written.
     changed = [
-        e for e in subjects if e.pk is not None and stored[e.pk] != tuple(getattr(e, n) for n in SCORE_FIELDS)
+        row
+        for row in subjects
+        if row.pk is not None and stored[row.pk] != tuple(getattr(row, n) for n in SCORE_FIELDS)
     ]
-    Evaluation.objects.bulk_create(new, batch_size=2000)
-    Evaluation.objects.bulk_update(changed, list(SCORE_FIELDS), batch_size=500)
-    entries = [_score_entry(e, "create") for e in new] + [_score_entry(e, "compute") for e in changed]
-    audit_write(actor=actor, entries=entries)
-    return len(subjects)
-
-
-def _apply_stats(evaluation: Evaluation, stats: compute.TaskStats) -> None:
-    evaluation.tasks_assigned = stats.assigned
-    evaluation.tasks_done = stats.done
-    evaluation.tasks_late = stats.late
-    evaluation.rework_total = stats.rework
-
-
-def _score_entry(evaluation: Evaluation, action: str) -> AuditEntry:
-    # Built by hand: str(evaluation) would read the person and the cycle once per row.
-    return AuditEntry(
-        action=action,
-        object_type="evaluations.evaluation",
-        object_id=str(evaluation.pk),
-        object_repr=f"evaluation {evaluation.pk} of cycle {evaluation.cycle_id}",
-        unit_id=evaluation.unit_id,
-        after={
-            "staff_id": evaluation.staff_id,
-            "task_points": str(evaluation.task_points),
-            "total": str(evaluation.total),
-            "level": evaluation.level,
-            "ground_reason": evaluation.ground_reason,
-        },
+    _insert(fields, new)
+    Evaluation.objects.bulk_update(
+        [Evaluation(id=row.pk, **{name: getattr(row, name) for name in SCORE_FIELDS}) for row in changed],
+        list(SCORE_FIELDS),
+        batch_size=500,
     )
+    levels: dict[str, int] = {}
+    for row in subjects:
+        levels[row.level] = levels.get(row.level, 0) + 1
+    return {
+        "evaluations": len(subjects),
+        "created": len(new),
+        "changed": len(changed),
+        "levels": levels,
+        "digest": _digest(subjects),
+    }
+
+
+def _insert(fields: list, rows: list[Scored]) -> None:
+    """Insert new evaluations: COPY on PostgreSQL (a city-wide cycle), bulk INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Evaluation.objects.bulk_create(
+            [Evaluation(**{field.attname: getattr(row, field.attname) for field in fields}) for row in rows],
+            batch_size=2000,
+        )
+        return
+    json_fields = {field.attname for field in fields if field.get_internal_type() == "JSONField"}
+    columns = [field.column for field in fields]
+    with connection.cursor() as cursor:
+        sql = f"COPY {Evaluation._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(getattr(row, field.attname), ensure_ascii=False)
+                        if field.attname in json_fields
+                        else getattr(row, field.attname)
+                        for field in fields
+                    ]
+                )
+
+
+def _digest(rows: list[Scored]) -> str:
+    """A fingerprint of the computed scores (who, task points, total, level), kept in the audit record so
+    that the computed state can be checked later without one audit record per person."""
+    lines = sorted(
+        f"{row.staff_id or ''}/{row.unit_id}:{row.task_points}:{row.total}:{row.level}" for row in rows
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _apply_stats(row, stats: compute.TaskStats) -> None:
+    row.tasks_assigned = stats.assigned
+    row.tasks_done = stats.done
+    row.tasks_late = stats.late
+    row.rework_total = stats.rework
 
 
 def _notify_self_assessment(actor, cycle: Cycle) -> None:
@@ -329,7 +398,8 @@ def _notify_self_assessment(actor, cycle: Cycle) -> None:
 
     from kycuong.accounts.models import User
 
-    users = User.objects.filter(staff__evaluations__cycle=cycle, is_active=True)[:5000]
+    people = Evaluation.objects.filter(cycle=cycle, staff_id__isnull=False).values("staff_id")
+    users = User.objects.filter(is_active=True, staff_id__in=people)[:5000]
     notify(
         actor=actor,
         users=list(users),
