@@ -382,3 +382,25 @@ def test_cancelled_and_other_periods_do_not_count(world, person, make_tasks):
     cycle = open_cycle(world, "civil-servants", [world.dinhcong])
     evaluation = Evaluation.objects.get(cycle=cycle, staff=staff)
     assert (evaluation.tasks_assigned, evaluation.tasks_done) == (1, 1)
+
+
+def test_computing_again_keeps_what_people_entered_and_audits_once(world, person, make_tasks):
+    staff = person(world.dinhcong, "Phạm Văn Nam")
+    cycle = open_cycle(world, "civil-servants", [world.dinhcong])
+    record = AuditRecord.objects.filter(object_type="evaluations.cycle", action="compute").latest("id")
+    assert record.after["evaluations"] == 1 and record.after["created"] == 1
+    assert len(record.after["digest"]) == 64
+    services.cycle_open_review(actor=world.user("hoangmai_head"), cycle=cycle)
+    review(world, Evaluation.objects.get(cycle=cycle, staff=staff), general_points=25)
+    # A task due in the period is added and left undone: quantity, quality, progress 0 % → 0 task points.
+    make_tasks(staff, [{"state": TaskState.IN_PROGRESS, "late": None}], due=datetime.date(2026, 3, 30))
+    services.cycle_compute(actor=world.user("hoangmai_head"), cycle=cycle)
+    evaluation = Evaluation.objects.get(cycle=cycle, staff=staff)
+    assert (evaluation.general_points, evaluation.task_points, evaluation.total) == (D("25"), D("0"), D("25"))
+    assert evaluation.level == "not_completed"
+    again = AuditRecord.objects.filter(object_type="evaluations.cycle", action="compute").latest("id")
+    assert (again.after["created"], again.after["changed"]) == (0, 1)
+    assert again.after["digest"] != record.after["digest"]
+    services.cycle_compute(actor=world.user("hoangmai_head"), cycle=cycle)
+    unchanged = AuditRecord.objects.filter(object_type="evaluations.cycle", action="compute").latest("id")
+    assert unchanged.after["changed"] == 0 and unchanged.after["digest"] == again.after["digest"]
