@@ -127,3 +127,59 @@ def grant_carrier() -> GrantCarrier | None:
         if carrier is not None:
             return carrier
     return None
+
+
+class UnitFieldHandover:
+    """A handler for records whose unit is one foreign key and that are open under a condition: it counts,
+    lists and moves them by that field, one audit record per record (`hand_over`, before and after).
+
+    `after_move(instance, from_unit_id)` lets an app keep its own pre-aggregates in step.
+    """
+
+    def __init__(self, *, key: str, label, model, field: str, open_filter, label_field: str, after_move=None):
+        self.key = key
+        self.label = label
+        self.model = model
+        self.field = field
+        self.column = f"{field}_id"
+        self.open_filter = open_filter
+        self.label_field = label_field
+        self.after_move = after_move
+
+    def _open(self, unit_ids: list[int]):
+        return self.model.objects.filter(self.open_filter, **{f"{self.column}__in": unit_ids})
+
+    def open_counts(self, unit_ids: list[int]) -> dict[int, int]:
+        from django.db.models import Count
+
+        rows = self._open(unit_ids).order_by().values(self.column).annotate(total=Count("pk"))
+        return {row[self.column]: row["total"] for row in rows}
+
+    def open_records(self, unit_ids: list[int], limit: int | None) -> list[OpenRecord]:
+        rows = self._open(unit_ids).order_by("pk").values_list("pk", self.column, self.label_field)
+        if limit is not None:
+            rows = rows[:limit]
+        return [OpenRecord(id=pk, unit_id=unit_id, label=str(text)[:200]) for pk, unit_id, text in rows]
+
+    def move(self, *, actor, moves: list[tuple[int, int, int]], note: str) -> None:
+        from kycuong.core.audit import audit_write, entry_for
+
+        objects = self.model.objects.select_for_update().in_bulk([record_id for record_id, _f, _t in moves])
+        entries = []
+        for record_id, from_unit, to_unit in moves:
+            instance = objects.get(record_id)
+            if instance is None or getattr(instance, self.column) != from_unit:
+                raise refusal("record_changed")
+            setattr(instance, self.column, to_unit)
+            instance.save(update_fields=[self.field])
+            if self.after_move is not None:
+                self.after_move(instance, from_unit)
+            entries.append(
+                entry_for(
+                    instance,
+                    "hand_over",
+                    before={self.column: from_unit},
+                    after={self.column: to_unit, "note": note},
+                )
+            )
+        audit_write(actor=actor, entries=entries)
