@@ -625,7 +625,7 @@ def create_event(request, payload: EventIn):
         ],
         links=[
             reorganisation.LinkSpec(
-                predecessor=unit(link.predecessor_id),
+                predecessor=selectors.unit_get(actor=request.user, unit_id=link.predecessor_id),
                 successor=unit(link.successor_id) if link.successor_id else (link.successor_code or ""),
                 share=link.share,
                 weight=link.weight,
