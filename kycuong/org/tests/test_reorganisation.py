@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from kycuong.accounts.models import Grant
 from kycuong.core.audit import audit_verify_chain
@@ -29,6 +30,7 @@ from kycuong.org.reorganisation import (
     event_undo,
     grant_proposal_decide,
 )
+from kycuong.satisfaction.models import ServicePoint
 from kycuong.satisfaction.services import service_point_create
 from kycuong.targets.services import project_create
 from kycuong.tasks.models import Task, TaskState
@@ -299,3 +301,43 @@ def test_bad_input_and_missing_rights_change_nothing(world, reorg_admin):
         grant_proposal_decide(actor=head, proposal=proposal, confirm=True)
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.PROPOSED
+
+
+def test_the_ready_made_unit_field_handler_counts_lists_moves_and_refuses(world):
+    from django.db.models import Q
+
+    from kycuong.org.handover import UnitFieldHandover
+
+    handler = UnitFieldHandover(
+        key="test.servicepoint",
+        label="points",
+        model=ServicePoint,
+        field="unit",
+        open_filter=Q(active=True),
+        label_field="name",
+    )
+    first = service_point_create(
+        actor=SYSTEM, unit=world.hoangliet, code="P1", name="Điểm 1", kind="one_stop"
+    )
+    second = service_point_create(
+        actor=SYSTEM, unit=world.hoangliet, code="P2", name="Điểm 2", kind="one_stop"
+    )
+    service_point_create(actor=SYSTEM, unit=world.dinhcong, code="P3", name="Điểm 3", kind="one_stop")
+    ServicePoint.objects.filter(pk=second.pk).update(active=False)
+    assert handler.open_counts([world.hoangliet.pk, world.dinhcong.pk]) == {
+        world.hoangliet.pk: 1,
+        world.dinhcong.pk: 1,
+    }
+    assert [r.label for r in handler.open_records([world.hoangliet.pk], None)] == ["Điểm 1"]
+    records = AuditRecord.objects.count()
+    with transaction.atomic():
+        handler.move(actor=SYSTEM, moves=[(first.pk, world.hoangliet.pk, world.phucxa.pk)], note="test")
+    first.refresh_from_db()
+    assert first.unit_id == world.phucxa.pk
+    assert (
+        AuditRecord.objects.filter(pk__gt=records, action="hand_over", object_id=str(first.pk)).count() == 1
+    )
+    with pytest.raises(ValidationError), transaction.atomic():
+        handler.move(actor=SYSTEM, moves=[(first.pk, world.hoangliet.pk, world.dinhcong.pk)], note="test")
+    first.refresh_from_db()
+    assert first.unit_id == world.phucxa.pk
