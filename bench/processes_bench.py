@@ -58,6 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the statistics again on the loaded data"
+    )
     return parser.parse_args()
 
 
@@ -359,6 +362,11 @@ def measure_statistics(year: int, repeat: int, by_process: bool = False) -> dict
 
 def main() -> None:
     args = parse_args()
+    if args.reuse:
+        setup_django(args.url)
+        for by_process in (False, True):
+            report_statistics(args, measure_statistics(args.year, args.repeat, by_process), by_process)
+        return
     recreate_database(args.url)
     setup_django(args.url)
     load_base()

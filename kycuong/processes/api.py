@@ -428,10 +428,19 @@ def get_statistics(
     end: datetime.date,
     level: Literal["instance", "step"] = "instance",
     code: str | None = None,
+    by_process: bool = False,
 ):
+    """Totals, by month and by direct sub-unit; by process as well when `by_process` is true, which reads the
+    figures of every process in every unit of the subtree and so costs more at the city's scale."""
     unit = unit_get(actor=request.user, unit_id=unit_id)
     data = selectors.statistics(
-        actor=request.user, unit_id=unit.pk, start=start, end=end, level=level, code=code
+        actor=request.user,
+        unit_id=unit.pk,
+        start=start,
+        end=end,
+        level=level,
+        code=code,
+        by_process=by_process,
     )
     return {
         "unit_id": unit.pk,

@@ -248,5 +248,6 @@ def test_statistics_by_process_code_and_step_level(world, api_client):
     # Steps are counted in their performer's unit: two in Hoàng Liệt, one in Định Công per case.
     steps = client.get("/api/v1/processes/statistics", {**params, "level": "step"}).json()
     assert steps["total"]["finished"] == 6
+    assert steps["by_process"] == []  # asked for with by_process=true only
     by_district = {item["id"]: item["figures"]["finished"] for item in steps["by_subunit"]}
     assert by_district == {world.hoangmai.pk: 6, world.badinh.pk: 0}
