@@ -132,7 +132,10 @@ def _check_kind(kind: str, links: list[LinkSpec], unit: Unit | None, new_name: s
     predecessors = {link.predecessor.pk for link in links}
     successors = {link.successor.pk if isinstance(link.successor, Unit) else link.successor for link in links}
     problems = {
-        EventKind.MERGE: (len(predecessors) < 2 or len(successors) != 1)
+        # merging A into an existing B needs only A's link: B counts as one of the merged units
+        EventKind.MERGE: (
+            len(predecessors | {s for s in successors if isinstance(s, int)}) < 2 or len(successors) != 1
+        )
         and _("A merge joins two or more units into one."),
         EventKind.SPLIT: (len(predecessors) != 1 or len(successors) < 2)
         and _("A split divides one unit into two or more."),

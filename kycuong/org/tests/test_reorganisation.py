@@ -341,3 +341,31 @@ def test_the_ready_made_unit_field_handler_counts_lists_moves_and_refuses(world)
         handler.move(actor=SYSTEM, moves=[(first.pk, world.hoangliet.pk, world.dinhcong.pk)], note="test")
     first.refresh_from_db()
     assert first.unit_id == world.phucxa.pk
+
+
+def test_merging_into_an_existing_unit_keeps_it_and_hands_it_the_work(world, reorg_admin, open_task):
+    task = open_task(world.dinhcong)
+    event = event_create(
+        actor=reorg_admin,
+        kind=EventKind.MERGE,
+        title="Sáp nhập Định Công vào Hoàng Liệt",
+        effective_date=EFFECTIVE,
+        legal_basis="Nghị quyết 1656/NQ-UBTVQH15",
+        links=[LinkSpec(predecessor=world.dinhcong, successor=world.hoangliet)],
+    )
+    event_apply(actor=reorg_admin, event=event)
+    world.hoangliet.refresh_from_db()
+    world.dinhcong.refresh_from_db()
+    task.refresh_from_db()
+    assert world.hoangliet.valid_to is None and world.dinhcong.valid_to == CLOSE_DAY
+    assert task.lead_unit_id == world.hoangliet.pk
+    with pytest.raises(ValidationError):  # a merge of one unit into a new one is no merge
+        event_create(
+            actor=reorg_admin,
+            kind=EventKind.MERGE,
+            title="Sai",
+            effective_date=EFFECTIVE,
+            legal_basis="NQ",
+            new_units=[NewUnitSpec(code="X", name="X", kind=UnitKind.WARD, parent=world.city)],
+            links=[LinkSpec(predecessor=world.phucxa, successor="X")],
+        )
