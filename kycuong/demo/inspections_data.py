@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from kycuong.accounts.models import User
 from kycuong.core.audit import audit_write, entry_for, snapshot
 from kycuong.core.calendar import add_working_days
+from kycuong.discipline.defaults import forms_sync
 from kycuong.discipline.models import (
     Case,
     CaseStatus,
@@ -24,6 +25,7 @@ from kycuong.discipline.models import (
     Regime,
     Severity,
 )
+from kycuong.inspections.defaults import kinds_sync
 from kycuong.inspections.models import (
     Finding,
     Inspection,
@@ -474,6 +476,8 @@ def _write_discipline(builder: Builder, violations: list) -> None:
 
 @demo_loader("inspections")
 def load_inspections(ctx: DemoContext) -> None:
+    kinds_sync()  # the data migration's rows, in case the database was emptied since migrating
+    forms_sync()
     rng = random.Random(2023_24)
     builder = Builder(ctx, rng, DEMO_ACTOR)
     last_year = ctx.today.year - 1

@@ -3,7 +3,9 @@ import datetime
 import pytest
 
 from conftest import SYSTEM
+from kycuong.discipline.defaults import forms_sync
 from kycuong.inspections import services
+from kycuong.inspections.defaults import kinds_sync
 from kycuong.inspections.models import InspectionKind
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
@@ -39,6 +41,8 @@ def insp(world):
         role=PostRole.DEPUTY,
         start_date=datetime.date(2019, 1, 1),
     )
+    kinds_sync()  # rows of a data migration are gone after a test that flushed the database
+    forms_sync()
     world.kinds = {kind.code: kind for kind in InspectionKind.objects.all()}
     return world
 
