@@ -20,7 +20,7 @@ def test_merge_preview_apply_confirm_grant_and_undo(page, login):
     page.goto(f"{base}/reorganisations/")
     page.get_by_role("link", name="Sắp xếp tổ chức mới").click()
     page.locator("#id_kind").select_option("merge")
-    page.locator("#id_title").fill("Hợp nhất phường Hoàng Liệt và phường Định Công")
+    page.locator("#id_title").fill("Hợp nhất phường Hoàng Liệt và phường Thịnh Liệt")
     page.locator("#id_effective_date").fill("2025-07-01")
     page.locator("#id_legal_basis").fill("Nghị quyết 1656/NQ-UBTVQH15")
     page.locator("#id_new_units").fill("N-HM1; Phường Hoàng Liệt mới; ward; 008")
@@ -31,7 +31,7 @@ def test_merge_preview_apply_confirm_grant_and_undo(page, login):
     expect(page.get_by_test_id("event-state")).to_contain_text("Dự thảo")
     closing = page.get_by_test_id("closing-units")
     expect(closing).to_contain_text("Phường Hoàng Liệt")
-    expect(closing).to_contain_text("Phường Định Công")
+    expect(closing).to_contain_text("Phường Thịnh Liệt")
     expect(page.get_by_test_id("preview-summary")).to_contain_text(f"Nhiệm vụ: {open_tasks}")
 
     page.get_by_test_id("apply").click()
@@ -48,7 +48,7 @@ def test_merge_preview_apply_confirm_grant_and_undo(page, login):
 
     page.goto(f"{base}/units/{new.pk}/comparable/?date_from=2024-01-01&date_to=2024-12-31")
     expect(page.get_by_test_id("comparable-label")).to_be_visible()
-    expect(page.get_by_test_id("comparable-tasks")).to_contain_text("Phường Định Công")
+    expect(page.get_by_test_id("comparable-tasks")).to_contain_text("Phường Thịnh Liệt")
 
     page.goto(event_url)
     page.get_by_test_id("undo").click()
