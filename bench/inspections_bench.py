@@ -136,7 +136,7 @@ def build_tree():
             wards.append((d, ward, ward_committee))
             cells.append(cell)
     staff = []
-    for d, ward, ward_committee in wards:
+    for _district, ward, ward_committee in wards:
         for index in range(5):
             staff.append(
                 Staff(
