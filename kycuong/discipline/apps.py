@@ -19,8 +19,10 @@ class DisciplineConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("discipline", "kycuong.discipline.dashboard.summary", order=50)
+        register_handover("kycuong.discipline.handover")
 
     def home_section(self, request):
         from kycuong.core.scoping import has_any_grant

@@ -21,8 +21,10 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("evaluations", "kycuong.evaluations.dashboard.summary", order=40)
+        register_handover("kycuong.evaluations.handover")
 
     def home_section(self, request):
         from .selectors import due_steps

@@ -23,8 +23,10 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("inspections", "kycuong.inspections.dashboard.summary", order=40)
+        register_handover("kycuong.inspections.handover")
 
     def home_section(self, request):
         from .selectors import my_subjects

@@ -24,8 +24,10 @@ class ProcessesConfig(AppConfig):
 
     def ready(self) -> None:
         from kycuong.core.dashboard import register_module
+        from kycuong.org.handover import register_handover
 
         register_module("processes", "kycuong.processes.dashboard.summary", order=50)
+        register_handover("kycuong.processes.handover")
 
     def home_section(self, request):
         from .selectors import home_counts

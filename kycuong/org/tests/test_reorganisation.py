@@ -78,9 +78,8 @@ def test_merge_hands_every_open_record_to_the_new_unit_and_keeps_history(world, 
     event = merge_hoangmai_wards(reorg_admin, world)
     preview = event_preview(event=event)
     assert [row.unit.code for row in preview.closing] == ["T00337", "T00331"]
-    assert preview.totals == {
+    assert {key: total for key, total in preview.totals.items() if total} == {
         "satisfaction.servicepoint": 1,
-        "targets.indicator": 0,
         "targets.project": 1,
         "tasks.task": 2,
     }
