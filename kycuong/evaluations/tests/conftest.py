@@ -13,6 +13,15 @@ from kycuong.tasks.models import Task, TaskState
 MARCH_2026 = datetime.date(2026, 3, 1)
 
 
+@pytest.fixture(autouse=True)
+def shipped_methods(db):
+    """The shipped methods, whatever tests that empty the database ran before (a flush sends post_migrate,
+    which ships them again; this makes sure of it)."""
+    from kycuong.evaluations.shipped import ship_methods
+
+    ship_methods()
+
+
 @pytest.fixture
 def person(world):
     """A staff member of a unit with a user account linked to the staff record (a post as `role`)."""
