@@ -21,24 +21,50 @@ def _has_system_authority(actor) -> bool:
     return isinstance(actor, SystemActor) or bool(getattr(actor, "is_superuser", False) and actor.is_active)
 
 
-def _active_grants(actor, permission: str) -> QuerySet:
-    app_label, codename = permission.split(".", 1)
+def _grants_with_permissions(actor) -> list[tuple[int, bool, frozenset[str]]]:
+    """(unit, covers sub-units, permissions) of each grant in force today: one query per actor."""
     today = timezone.localdate()
     grant_model = apps.get_model("accounts", "Grant")
-    return grant_model.objects.filter(
+    rows = grant_model.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=today),
         Q(valid_to__isnull=True) | Q(valid_to__gte=today),
         user_id=actor.pk,
-        role__permissions__codename=codename,
-        role__permissions__content_type__app_label=app_label,
+    ).values_list(
+        "pk",
+        "unit_id",
+        "include_descendants",
+        "role__permissions__content_type__app_label",
+        "role__permissions__codename",
     )
+    grants: dict[int, tuple[int, bool, set[str]]] = {}
+    for grant_id, unit_id, descendants, app_label, codename in rows:
+        entry = grants.setdefault(grant_id, (unit_id, descendants, set()))
+        if codename:
+            entry[2].add(f"{app_label}.{codename}")
+    return [(unit_id, descendants, frozenset(names)) for unit_id, descendants, names in grants.values()]
+
+
+def _units_of_grant(cache: dict, unit_id: int, descendants: bool) -> frozenset[int]:
+    """The units one grant reaches, read once per actor even when many permissions share the grant."""
+    key = (unit_id, descendants)
+    expansions = cache.setdefault("expansions", {})
+    if key not in expansions:
+        if descendants:
+            closure = apps.get_model("org", "UnitClosure")
+            subtree = closure.objects.filter(ancestor_id=unit_id).values_list("descendant_id", flat=True)
+            expansions[key] = frozenset(subtree) | {unit_id}
+        else:
+            expansions[key] = frozenset({unit_id})
+    return expansions[key]
 
 
 def covered_units(actor, permission: str) -> list[int] | None:
     """The ids of the units where `actor` holds `permission`; None means every unit (system authority).
 
-    Read once per actor and permission (one query) and then used as constants: a list of ids lets the
-    database pick index scans per unit, where a correlated subquery under an OR would be checked row by row.
+    The actor's grants are read once (one query), and each grant's units once (one query per grant that
+    covers sub-units), whatever the number of permissions asked about; the ids are then used as constants: a
+    list of ids lets the database pick index scans per unit, where a correlated subquery under an OR would be
+    checked row by row.
     """
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return []
@@ -46,21 +72,13 @@ def covered_units(actor, permission: str) -> list[int] | None:
         return None
     cache = actor.__dict__.setdefault("_kycuong_scope_cache", {})
     if permission not in cache:
-        grants = _active_grants(actor, permission)
-        closure = apps.get_model("org", "UnitClosure")
-        unit_model = apps.get_model("org", "Unit")
-        cache[permission] = list(
-            unit_model.objects.filter(
-                Q(id__in=grants.values("unit_id"))
-                | Q(
-                    id__in=closure.objects.filter(
-                        ancestor_id__in=grants.filter(include_descendants=True).values("unit_id")
-                    ).values("descendant_id")
-                )
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        if "grants" not in cache:
+            cache["grants"] = _grants_with_permissions(actor)
+        units: set[int] = set()
+        for unit_id, descendants, permissions in cache["grants"]:
+            if permission in permissions:
+                units |= _units_of_grant(cache, unit_id, descendants)
+        cache[permission] = sorted(units)
     return cache[permission]
 
 

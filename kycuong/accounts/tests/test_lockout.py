@@ -14,6 +14,13 @@ HOME = "203.0.113.10"
 ELSEWHERE = "198.51.100.20"
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages answer in English here (no Accept-Language: the default language), so messages read as
+    written in the code."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def sign_in(username: str, password: str, address: str = HOME, path: str = "/login/"):
     return Client(REMOTE_ADDR=address).post(path, {"username": username, "password": password})
 

@@ -10,6 +10,13 @@ from kycuong.tasks import services
 from kycuong.tasks.models import ProgressReport, Task
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages answer in English here (no Accept-Language: the default language), so messages read as
+    written in the code."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def accepted(people, make_task):
     task = make_task()
@@ -54,7 +61,7 @@ def test_the_api_answers_409_to_a_stale_if_match(people, accepted, api_client):
     connection.vendor != "postgresql",
     reason="row locks between connections: SQLite's shared-cache test database refuses the second writer",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_one_wins_and_the_other_is_refused(people, accepted):
     """Two database connections load the same version, then report at the same moment."""
     worker = people.user("hoangliet_staff")
