@@ -12,6 +12,10 @@ import pytest
 # Playwright's sync API runs an asyncio event loop in the main thread; Django would otherwise refuse
 # every ORM call made from that thread (seeding, the database flush after each test).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Every browser test seeds the whole demo: fewer generated ratings and finished cases keep that quick, and
+# the pages look the same.
+os.environ.setdefault("KYCUONG_DEMO_RATINGS", "5000")
+os.environ.setdefault("KYCUONG_DEMO_PROCESSES", "1000")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
