@@ -26,8 +26,13 @@ class KyCuongAPI(NinjaAPI):
             for operation in operations.values():
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
-                    if int(status) >= 400 and "application/json" in content:
+                    if int(status) < 400 or "application/json" not in content:
+                        continue
+                    body = content["application/json"]
+                    if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
                         content["application/problem+json"] = content.pop("application/json")
+                    else:  # a result of its own (an import's rows with errors), or a problem
+                        content["application/problem+json"] = body
         return schema
 
 

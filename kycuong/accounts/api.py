@@ -87,7 +87,7 @@ class MeOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenCreated, 401: Problem, 422: Problem},
+    response={201: TokenCreated, 400: Problem, 401: Problem, 422: Problem},
     summary="Exchange a username and password for an API token",
 )
 def obtain_token(request, payload: LoginIn):

@@ -56,7 +56,7 @@ class CaseOut(Schema):
         return str(obj.staff or obj.unit)
 
 
-class StepOut(Schema):
+class CaseStepOut(Schema):
     kind: str
     on: datetime.date
     note: str
@@ -97,7 +97,7 @@ class CaseDetail(CaseOut):
     finding_id: int | None
     proposed_form_id: int | None
     closed_on: datetime.date | None
-    steps: list[StepOut]
+    steps: list[CaseStepOut]
     decision: DecisionOut | None
 
     @staticmethod
@@ -134,13 +134,13 @@ class ProposeIn(Schema):
     on: datetime.date | None = None
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1)
     on: datetime.date | None = None
 
 
-class DecideIn(Schema):
+class CaseDecideIn(Schema):
     model_config = ConfigDict(extra="forbid")
     form_id: int
     number: str = Field(..., min_length=1, max_length=60)
@@ -189,7 +189,7 @@ class FormFigure(Schema):
     individuals: int
 
 
-class StatisticsOut(Schema):
+class DisciplineStatisticsOut(Schema):
     unit_id: int
     start: datetime.date
     end: datetime.date
@@ -297,7 +297,7 @@ def propose(request, case_id: int, payload: ProposeIn):
     response={200: CaseDetail, **WRITE_ERRORS},
     summary="Extend the handling time",
 )
-def extend(request, case_id: int, payload: ReasonIn):
+def extend(request, case_id: int, payload: CaseReasonIn):
     case = _case(request, case_id)
     services.case_extend(actor=request.user, case=case, reason=payload.reason, on=payload.on)
     return _case_out(_case(request, case_id))
@@ -308,7 +308,7 @@ def extend(request, case_id: int, payload: ReasonIn):
     response={200: CaseDetail, **WRITE_ERRORS},
     summary="Close without discipline",
 )
-def drop(request, case_id: int, payload: ReasonIn):
+def drop(request, case_id: int, payload: CaseReasonIn):
     case = _case(request, case_id)
     services.case_drop(actor=request.user, case=case, reason=payload.reason, on=payload.on)
     return _case_out(_case(request, case_id))
@@ -317,7 +317,7 @@ def drop(request, case_id: int, payload: ReasonIn):
 @router.post(
     "/discipline/cases/{int:case_id}/decide", response={200: CaseDetail, **WRITE_ERRORS}, summary="Decide"
 )
-def decide(request, case_id: int, payload: DecideIn):
+def decide(request, case_id: int, payload: CaseDecideIn):
     case = _case(request, case_id)
     data = payload.dict()
     data["form"] = _form(data.pop("form_id"))
@@ -388,7 +388,7 @@ class StatisticsIn(Schema):
 
 @router.get(
     "/discipline/statistics",
-    response={200: StatisticsOut, **READ_ERRORS, **LIST_ERRORS},
+    response={200: DisciplineStatisticsOut, **READ_ERRORS, **LIST_ERRORS},
     summary="Inspection, supervision and discipline statistics",
 )
 def statistics(request, query: Query[StatisticsIn]):

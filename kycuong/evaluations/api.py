@@ -200,7 +200,7 @@ class ReviewIn(Schema):
     note: str = Field("", max_length=5000)
 
 
-class ReasonIn(Schema):
+class EvaluationReasonIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=2000)
 
@@ -255,7 +255,7 @@ def list_cycles(
     request,
     unit_id: int | None = None,
     state: CycleState | None = None,
-    year: int | None = None,
+    year: Annotated[int, Field(ge=1900, le=2100)] | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):
@@ -303,7 +303,7 @@ def cycle_quota(request, cycle_id: int):
     response={200: CycleOut, **WRITE_ERRORS},
     summary="Return a cycle to review, with a reason",
 )
-def return_cycle(request, cycle_id: int, payload: ReasonIn):
+def return_cycle(request, cycle_id: int, payload: EvaluationReasonIn):
     cycle = selectors.cycle_get(actor=request.user, cycle_id=cycle_id)
     services.cycle_return(actor=request.user, cycle=cycle, reason=payload.reason)
     return selectors.cycle_get(actor=request.user, cycle_id=cycle_id)
@@ -423,7 +423,7 @@ def review(request, evaluation_id: int, payload: ReviewIn):
     response={200: EvaluationDetail, **WRITE_ERRORS},
     summary="Return a self-assessment for revision, with a reason",
 )
-def return_evaluation(request, evaluation_id: int, payload: ReasonIn):
+def return_evaluation(request, evaluation_id: int, payload: EvaluationReasonIn):
     evaluation = selectors.evaluation_get(actor=request.user, evaluation_id=evaluation_id)
     services.evaluation_return(actor=request.user, evaluation=evaluation, reason=payload.reason)
     return _detail(request, evaluation_id)

@@ -42,7 +42,7 @@ class KindOut(Schema):
     valid_to: datetime.date | None
 
 
-class PlanOut(Schema):
+class InspectionPlanOut(Schema):
     id: int
     unit_id: int
     year: int
@@ -51,7 +51,7 @@ class PlanOut(Schema):
     approved_on: datetime.date
 
 
-class PlanIn(Schema):
+class InspectionPlanIn(Schema):
     model_config = ConfigDict(extra="forbid")
     unit_id: int
     year: int = Field(..., ge=2000, le=2100)
@@ -96,12 +96,12 @@ class PlanItemOut(Schema):
         return [inspection.pk for inspection in obj.inspections.all()]
 
 
-class PlanDetail(PlanOut):
+class PlanDetail(InspectionPlanOut):
     items: list[PlanItemOut]
 
 
 class PlanPage(Page):
-    items: list[PlanOut]
+    items: list[InspectionPlanOut]
 
 
 class InspectionOut(Schema):
@@ -177,13 +177,13 @@ class InspectionIn(Schema):
     subject_staff_ids: list[int] = []
 
 
-class DecideIn(Schema):
+class InspectionDecideIn(Schema):
     model_config = ConfigDict(extra="forbid")
     decision_number: str = Field(..., min_length=1, max_length=60)
     decision_date: datetime.date
 
 
-class StartIn(Schema):
+class InspectionStartIn(Schema):
     model_config = ConfigDict(extra="forbid")
     started_on: datetime.date | None = None
 
@@ -254,7 +254,7 @@ class KindFigure(Schema):
     unannounced: int
 
 
-class StatisticsOut(Schema):
+class InspectionStatisticsOut(Schema):
     unit_id: int
     start: datetime.date
     end: datetime.date
@@ -319,8 +319,8 @@ def list_plans(request, year: int | None = None, limit: Limit = 50, offset: Offs
     return {**page, "items": items}
 
 
-@router.post("/inspections/plans", response={201: PlanOut, **WRITE_ERRORS}, summary="Create a plan")
-def create_plan(request, payload: PlanIn):
+@router.post("/inspections/plans", response={201: InspectionPlanOut, **WRITE_ERRORS}, summary="Create a plan")
+def create_plan(request, payload: InspectionPlanIn):
     data = payload.dict()
     data["unit"] = _unit(request, data.pop("unit_id"))
     return Status(201, services.plan_create(actor=request.user, **data))
@@ -329,7 +329,7 @@ def create_plan(request, payload: PlanIn):
 def _plan_detail(request, plan_id: int):
     plan = selectors.plan_get(actor=request.user, plan_id=plan_id)
     plan.items_list = list(selectors.plan_items(plan))
-    return {**PlanOut.from_orm(plan).dict(), "items": plan.items_list}
+    return {**InspectionPlanOut.from_orm(plan).dict(), "items": plan.items_list}
 
 
 @router.get("/inspections/plans/{int:plan_id}", response={200: PlanDetail, **READ_ERRORS}, summary="A plan")
@@ -362,7 +362,7 @@ def add_plan_item(request, plan_id: int, payload: PlanItemIn):
 
 @router.get(
     "/inspections/statistics",
-    response={200: StatisticsOut, **READ_ERRORS, **LIST_ERRORS},
+    response={200: InspectionStatisticsOut, **READ_ERRORS, **LIST_ERRORS},
     summary="Statistics",
 )
 def statistics(request, unit_id: int, start: datetime.date, end: datetime.date):
@@ -472,7 +472,7 @@ def get_inspection(request, inspection_id: int):
     response={200: InspectionDetail, **WRITE_ERRORS},
     summary="Decide",
 )
-def decide(request, inspection_id: int, payload: DecideIn):
+def decide(request, inspection_id: int, payload: InspectionDecideIn):
     inspection = _detail(request, inspection_id)
     services.inspection_decide(actor=request.user, inspection=inspection, **payload.dict())
     return _detail(request, inspection_id)
@@ -483,7 +483,7 @@ def decide(request, inspection_id: int, payload: DecideIn):
     response={200: InspectionDetail, **WRITE_ERRORS},
     summary="Start",
 )
-def start(request, inspection_id: int, payload: StartIn):
+def start(request, inspection_id: int, payload: InspectionStartIn):
     inspection = _detail(request, inspection_id)
     services.inspection_start(actor=request.user, inspection=inspection, started_on=payload.started_on)
     return _detail(request, inspection_id)

@@ -76,7 +76,7 @@ class BuildIn(Schema):
     steps: list[BuilderStepIn] = Field(..., min_length=1, max_length=50)
 
 
-class StepOut(Schema):
+class ProcessStepOut(Schema):
     id: int
     instance_id: int
     name: str
@@ -118,7 +118,7 @@ class InstanceOut(Schema):
 
 class InstanceDetail(InstanceOut):
     participant_unit_ids: list[int]
-    steps: list[StepOut]
+    steps: list[ProcessStepOut]
 
     @staticmethod
     def resolve_participant_unit_ids(obj) -> list[int]:
@@ -134,10 +134,10 @@ class InstancePage(Page):
 
 
 class StepPage(Page):
-    items: list[StepOut]
+    items: list[ProcessStepOut]
 
 
-class StartIn(Schema):
+class ProcessStartIn(Schema):
     model_config = ConfigDict(extra="forbid")
     definition_id: int
     case_kind: Literal["dossier", "request", "document", "petition"]
@@ -145,7 +145,7 @@ class StartIn(Schema):
     case_title: str = Field(..., min_length=1, max_length=300)
 
 
-class ReasonIn(Schema):
+class ProcessReasonIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=500)
 
@@ -156,7 +156,7 @@ class ReturnIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
-class FiguresOut(Schema):
+class ProcessFiguresOut(Schema):
     finished: int
     early: int
     on_time: int
@@ -168,22 +168,22 @@ class FiguresOut(Schema):
 class NamedFigures(Schema):
     id: int
     name: str
-    figures: FiguresOut
+    figures: ProcessFiguresOut
 
 
 class ProcessFigures(Schema):
     code: str
     name: str
-    figures: FiguresOut
+    figures: ProcessFiguresOut
 
 
-class StatisticsOut(Schema):
+class ProcessStatisticsOut(Schema):
     unit_id: int
     start: datetime.date
     end: datetime.date
     level: str
     code: str | None
-    total: FiguresOut
+    total: ProcessFiguresOut
     by_process: list[ProcessFigures]
     by_subunit: list[NamedFigures]
 
@@ -306,7 +306,7 @@ def _instance(request, instance_id: int):
 @router.post(
     "/processes/instances", response={201: InstanceDetail, **WRITE_ERRORS}, summary="Start a process"
 )
-def start_instance(request, payload: StartIn):
+def start_instance(request, payload: ProcessStartIn):
     definition = _definition(request, payload.definition_id)
     instance = services.instance_start(
         actor=request.user,
@@ -332,7 +332,7 @@ def get_instance(request, instance_id: int):
     response={200: InstanceDetail, **WRITE_ERRORS},
     summary="Wait for the citizen (the clock stops)",
 )
-def pause_instance(request, instance_id: int, payload: ReasonIn):
+def pause_instance(request, instance_id: int, payload: ProcessReasonIn):
     services.instance_pause(
         actor=request.user, instance=_instance(request, instance_id), reason=payload.reason
     )
@@ -369,7 +369,7 @@ def _step(request, step_id: int):
 
 @router.post(
     "/processes/steps/{int:step_id}/complete",
-    response={200: StepOut, **WRITE_ERRORS},
+    response={200: ProcessStepOut, **WRITE_ERRORS},
     summary="Complete a step with its result (multipart, with files)",
 )
 def complete_step(
@@ -387,7 +387,7 @@ def complete_step(
 
 @router.post(
     "/processes/steps/{int:step_id}/return",
-    response={200: StepOut, **WRITE_ERRORS},
+    response={200: ProcessStepOut, **WRITE_ERRORS},
     summary="Return the case to an earlier step with a reason",
 )
 def return_step(request, step_id: int, payload: ReturnIn):
@@ -398,7 +398,9 @@ def return_step(request, step_id: int, payload: ReturnIn):
 
 
 @router.post(
-    "/processes/steps/{int:step_id}/claim", response={200: StepOut, **WRITE_ERRORS}, summary="Take a step"
+    "/processes/steps/{int:step_id}/claim",
+    response={200: ProcessStepOut, **WRITE_ERRORS},
+    summary="Take a step",
 )
 def claim_step(request, step_id: int):
     services.step_claim(actor=request.user, step=_step(request, step_id))
@@ -418,7 +420,7 @@ def _figures(figures) -> dict:
 
 @router.get(
     "/processes/statistics",
-    response={200: StatisticsOut, **READ_ERRORS, 422: READ_ERRORS[404]},
+    response={200: ProcessStatisticsOut, **READ_ERRORS, 422: READ_ERRORS[404]},
     summary="Handled early or on time, average handling time, by process and sub-unit",
 )
 def get_statistics(

@@ -25,7 +25,7 @@ Limit = Annotated[int, Field(50, ge=1, le=200)]
 Offset = Annotated[int, Field(0, ge=0)]
 
 
-class FigureOut(Schema):
+class DashboardFigureOut(Schema):
     key: str
     label: str
     value: float | None
@@ -48,7 +48,7 @@ class ModuleOut(Schema):
     title: str
     available: bool
     headline: str
-    figures: list[FigureOut]
+    figures: list[DashboardFigureOut]
     ranking: list[RankOut]
     series: list[tuple[str, float]]
     sentences: list[str]
@@ -180,7 +180,7 @@ class ReportFileOut(Schema):
         return reverse("api:download_report_file", args=[obj.pk])
 
 
-class ReportOut(Schema):
+class GeneratedReportOut(Schema):
     id: int
     unit_id: int
     kind: ReportKind
@@ -202,7 +202,7 @@ class ReportOut(Schema):
 
 
 class ReportPage(Page):
-    items: list[ReportOut]
+    items: list[GeneratedReportOut]
 
 
 class ReportIn(Schema):
@@ -257,7 +257,7 @@ def list_reports(request, unit_id: int | None = None, limit: Limit = 50, offset:
 
 @router.post(
     "/reports",
-    response={201: ReportOut, **WRITE_ERRORS},
+    response={201: GeneratedReportOut, **WRITE_ERRORS},
     summary="Ask for a report; it is made in the background (poll it for its progress)",
 )
 def create_report(request, payload: ReportIn):
@@ -273,7 +273,9 @@ def create_report(request, payload: ReportIn):
     return Status(201, selectors.report_get(actor=request.user, report_id=report.pk))
 
 
-@router.get("/reports/{int:report_id}", response={200: ReportOut, **READ_ERRORS}, summary="One report")
+@router.get(
+    "/reports/{int:report_id}", response={200: GeneratedReportOut, **READ_ERRORS}, summary="One report"
+)
 def get_report(request, report_id: int):
     return selectors.report_get(actor=request.user, report_id=report_id)
 

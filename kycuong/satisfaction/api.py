@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict
 
-from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate
+from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, Problem, paginate
 from kycuong.core.calendar import today
 from kycuong.core.scoping import can, has_any_grant
 from kycuong.org.selectors import staff_get, unit_get
@@ -110,7 +110,7 @@ class ServicePointPatch(Schema):
     staff_ids: list[int] | None = None
 
 
-class FigureOut(Schema):
+class SatisfactionFigureOut(Schema):
     answers: int
     satisfied: int
     percent: float | None = Field(None, description="Share of answers 4 or 5, in percent")
@@ -123,10 +123,10 @@ class OverallOut(Schema):
     factors_used: int
 
 
-class FiguresOut(Schema):
+class SatisfactionFiguresOut(Schema):
     ratings: int
     overall: OverallOut
-    factors: dict[str, FigureOut]
+    factors: dict[str, SatisfactionFigureOut]
 
 
 def figures_out(figures: IndexFigures) -> dict:
@@ -145,11 +145,11 @@ class IndexOut(Schema):
     service_point_id: int | None
     date_from: datetime.date
     date_to: datetime.date
-    current: FiguresOut
+    current: SatisfactionFiguresOut
     previous_from: datetime.date
     previous_to: datetime.date
-    previous: FiguresOut
-    peers: FiguresOut | None = Field(None, description="All units of the same kind in your scope")
+    previous: SatisfactionFiguresOut
+    peers: SatisfactionFiguresOut | None = Field(None, description="All units of the same kind in your scope")
 
 
 class IndexQuery(Schema):
@@ -168,13 +168,13 @@ class BreakdownQuery(IndexQuery):
 
 class TrendOut(Schema):
     start: datetime.date
-    figures: FiguresOut
+    figures: SatisfactionFiguresOut
 
 
 class BreakdownOut(Schema):
     key: int | str | None
     label: str
-    figures: FiguresOut
+    figures: SatisfactionFiguresOut
 
 
 class RatingOut(Schema):
@@ -280,15 +280,15 @@ class FeedbackQuery(Schema):
     received_to: datetime.date | None = None
 
 
-class ImportErrorOut(Schema):
+class RatingImportErrorOut(Schema):
     row: int | None = Field(None, description="The row number of the file; empty for the file as a whole")
     column: str
     message: str
 
 
-class ImportOut(Schema):
+class RatingImportOut(Schema):
     created: int
-    errors: list[ImportErrorOut]
+    errors: list[RatingImportErrorOut]
 
 
 # --- templates and service points ---
@@ -460,7 +460,12 @@ def export_ratings(request, query: Query[RatingQuery]):
 
 @router.post(
     "/satisfaction/ratings/import",
-    response={201: ImportOut, 422: ImportOut, 401: LIST_ERRORS[401], 403: WRITE_ERRORS[403]},
+    response={
+        201: RatingImportOut,
+        422: RatingImportOut | Problem,
+        401: LIST_ERRORS[401],
+        403: WRITE_ERRORS[403],
+    },
     summary="Import ratings from .xlsx or .csv: all rows or none, with per-row errors",
 )
 def import_ratings(request, file: File[UploadedFile]):

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict
 
-from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, paginate
+from kycuong.core.api_support import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Page, Problem, paginate
 from kycuong.core.calendar import today
 from kycuong.core.scoping import has_any_grant
 from kycuong.org.selectors import unit_get
@@ -182,7 +182,7 @@ class ProjectYearPage(Page):
     items: list[ProjectYearOut]
 
 
-class PlanIn(Schema):
+class CapitalPlanIn(Schema):
     model_config = ConfigDict(extra="forbid")
     year: Year
     assigned_amount: Amount
@@ -192,7 +192,7 @@ class PlanIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class PlanOut(Schema):
+class CapitalPlanOut(Schema):
     id: int
     project_id: int
     year: int
@@ -232,7 +232,7 @@ class ProjectYearDetail(Schema):
     rate_assigned: Decimal | None
     rate_total: Decimal | None
     lagging: bool
-    plans: list[PlanOut]
+    plans: list[CapitalPlanOut]
     disbursements: list[DisbursementOut]
 
 
@@ -249,7 +249,7 @@ class FollowUpOut(Schema):
     plan_year: int
 
 
-class FiguresOut(Schema):
+class DisbursementFiguresOut(Schema):
     projects: int
     assigned_amount: int
     local_amount: int
@@ -260,7 +260,7 @@ class FiguresOut(Schema):
     lagging_projects: int
 
 
-class UnitFiguresOut(FiguresOut):
+class UnitFiguresOut(DisbursementFiguresOut):
     unit_id: int
     unit_name: str
     unit_code: str
@@ -276,27 +276,27 @@ class MonthOut(Schema):
     path_percent: Decimal
 
 
-class DashboardOut(Schema):
+class DisbursementDashboardOut(Schema):
     year: int
     as_of: datetime.date
     target_percent: Decimal
     lag_margin_points: Decimal
     path_percent_today: Decimal
     lag_threshold_percent: Decimal
-    totals: FiguresOut
+    totals: DisbursementFiguresOut
     units: list[UnitFiguresOut]
     months: list[MonthOut]
 
 
-class ImportErrorOut(Schema):
+class TargetImportErrorOut(Schema):
     row: int | None = Field(None, description="The row number Excel shows; empty for the file as a whole")
     column: str
     message: str
 
 
-class ImportOut(Schema):
+class TargetImportOut(Schema):
     created: int
-    errors: list[ImportErrorOut]
+    errors: list[TargetImportErrorOut]
 
 
 # --- indicators ------------------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ def _figures(figures) -> dict:
 
 @router.get(
     "/targets/dashboard",
-    response={200: DashboardOut, **READ_ERRORS, 422: LIST_ERRORS[422]},
+    response={200: DisbursementDashboardOut, **READ_ERRORS, 422: LIST_ERRORS[422]},
     summary="Disbursement of a plan year: both rates, by responsible unit, monthly curve against the path",
 )
 def dashboard(request, year: Year, unit_id: int | None = None):
@@ -485,10 +485,10 @@ def get_project(request, project_id: int, year: Year):
 
 @router.post(
     "/targets/projects/{int:project_id}/plans",
-    response={201: PlanOut, **WRITE_ERRORS},
+    response={201: CapitalPlanOut, **WRITE_ERRORS},
     summary="Record the capital plan of a year, or a revision of it",
 )
-def revise_plan(request, project_id: int, payload: PlanIn):
+def revise_plan(request, project_id: int, payload: CapitalPlanIn):
     project = selectors.project_get(actor=request.user, project_id=project_id)
     return Status(201, services.plan_revise(actor=request.user, project=project, **payload.dict()))
 
@@ -534,8 +534,8 @@ def export_projects(request, filters: Query[ProjectFiltersIn]):
 @router.post(
     "/targets/import/{kind}",
     response={
-        201: ImportOut,
-        422: ImportOut,
+        201: TargetImportOut,
+        422: TargetImportOut | Problem,
         401: LIST_ERRORS[401],
         403: WRITE_ERRORS[403],
         404: READ_ERRORS[404],

@@ -13,6 +13,7 @@ from kycuong.core.api_support import (
     VERSIONED_WRITE_ERRORS,
     WRITE_ERRORS,
     Page,
+    Problem,
     paginate,
 )
 from kycuong.core.concurrency import expected_version_from
@@ -142,7 +143,7 @@ class TaskFiltersIn(Schema):
     offset: Offset = 0
 
 
-class ReasonIn(Schema):
+class TaskReasonIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1)
 
@@ -181,7 +182,7 @@ class ExtensionOut(Schema):
     decision_note: str
 
 
-class ReportOut(Schema):
+class ProgressReportOut(Schema):
     id: int
     percent: int
     text: str
@@ -351,7 +352,7 @@ def accept_task(request, task_id: int):
     response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Return a task to the assigner",
 )
-def return_task(request, task_id: int, payload: ReasonIn):
+def return_task(request, task_id: int, payload: TaskReasonIn):
     return _transition(
         request,
         task_id,
@@ -361,7 +362,7 @@ def return_task(request, task_id: int, payload: ReasonIn):
 
 @router.post(
     "/tasks/{int:task_id}/reports",
-    response={201: ReportOut, **VERSIONED_WRITE_ERRORS},
+    response={201: ProgressReportOut, **VERSIONED_WRITE_ERRORS},
     summary="Report progress (multipart, with files)",
 )
 def report_progress(
@@ -416,7 +417,7 @@ def approve_task(request, task_id: int, payload: NoteIn):
     response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Send back for rework",
 )
-def send_back_task(request, task_id: int, payload: ReasonIn):
+def send_back_task(request, task_id: int, payload: TaskReasonIn):
     return _transition(
         request,
         task_id,
@@ -429,7 +430,7 @@ def send_back_task(request, task_id: int, payload: ReasonIn):
     response={200: TaskDetail, **VERSIONED_WRITE_ERRORS},
     summary="Cancel a task",
 )
-def cancel_task(request, task_id: int, payload: ReasonIn):
+def cancel_task(request, task_id: int, payload: TaskReasonIn):
     return _transition(
         request,
         task_id,
@@ -495,21 +496,23 @@ def decide_extension(request, task_id: int, extension_id: int, payload: Extensio
 
 
 @router.get(
-    "/tasks/{int:task_id}/reports", response={200: list[ReportOut], **READ_ERRORS}, summary="Progress reports"
+    "/tasks/{int:task_id}/reports",
+    response={200: list[ProgressReportOut], **READ_ERRORS},
+    summary="Progress reports",
 )
 def list_reports(request, task_id: int):
     return list(selectors.task_get(actor=request.user, task_id=task_id).reports.all())
 
 
-class ImportErrorOut(Schema):
+class TaskImportErrorOut(Schema):
     row: int | None = Field(None, description="The row number Excel shows; empty for the file as a whole")
     column: str
     message: str
 
 
-class ImportOut(Schema):
+class TaskImportOut(Schema):
     created: int
-    errors: list[ImportErrorOut]
+    errors: list[TaskImportErrorOut]
 
 
 @router.get(
@@ -530,7 +533,12 @@ def export_tasks(request, filters: Query[TaskFiltersIn]):
 
 @router.post(
     "/tasks/import",
-    response={201: ImportOut, 422: ImportOut, 401: LIST_ERRORS[401], 403: WRITE_ERRORS[403]},
+    response={
+        201: TaskImportOut,
+        422: TaskImportOut | Problem,
+        401: LIST_ERRORS[401],
+        403: WRITE_ERRORS[403],
+    },
     summary="Import tasks from the .xlsx template: all rows or none, with per-row errors",
 )
 def import_tasks(request, file: File[UploadedFile]):

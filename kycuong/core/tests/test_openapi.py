@@ -36,6 +36,24 @@ def test_every_operation_declares_its_error_responses():
                 assert "404" in codes, f"{method} {path}"
 
 
+def test_no_two_schemas_share_a_name():
+    """The document names each schema by its class name: two classes of one name in different apps would
+    be merged into one entry, and one operation would be documented with the other's shape."""
+    from ninja import Schema
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names: dict[str, str] = {}
+    for cls in subclasses(Schema):
+        if not cls.__module__.startswith("kycuong."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert names.setdefault(cls.__name__, where) == where, f"{where} and {names[cls.__name__]}"
+
+
 @pytest.mark.django_db
 def test_no_model_change_lacks_its_migration():
     from django.core.management import call_command
