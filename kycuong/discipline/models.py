@@ -133,6 +133,7 @@ class Case(models.Model):
     limitation_warning = models.TextField(_("limitation period"), blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)  # raised by every change: optimistic locking
     created_at = models.DateTimeField(auto_now_add=True)
 
     SCOPE_UNIT_FIELD = "subject_unit"

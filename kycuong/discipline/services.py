@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_write, changed_values, entry_for, snapshot
 from kycuong.core.calendar import add_working_days, today
+from kycuong.core.concurrency import check_version
 from kycuong.core.scoping import require
 from kycuong.inspections.models import Finding, SubjectResult
 from kycuong.org.models import PARTY_KINDS, Post, PostRole, Staff, StaffCategory, Unit
@@ -180,10 +181,13 @@ def case_open(
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("staff", "unit").get(pk=case.pk)
+    current = Case.objects.select_for_update(of=("self",)).select_related("staff", "unit").get(pk=case.pk)
+    check_version(current, case)
+    return current
 
 
 def _save(actor, case: Case, before: dict, step: str, on: datetime.date, note: str = "") -> Case:
+    case.version += 1
     case.full_clean()
     case.save()
     CaseStep.objects.create(case=case, kind=step, on=on, actor=actor, note=note)

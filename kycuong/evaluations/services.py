@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import audit_write, changed_values, entry_for, snapshot
 from kycuong.core.calendar import add_working_days, today
+from kycuong.core.concurrency import check_version
 from kycuong.core.scoping import can, require
 from kycuong.notifications.services import notify
 from kycuong.org.models import Unit, UnitClosure
@@ -443,6 +444,7 @@ def _criteria(rules: dict, points: dict | None) -> dict:
 
 def _lock_evaluation(evaluation: Evaluation) -> tuple[Evaluation, Cycle]:
     locked = Evaluation.objects.select_for_update().select_related("cycle__method").get(pk=evaluation.pk)
+    check_version(locked, evaluation)
     return locked, locked.cycle
 
 

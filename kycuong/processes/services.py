@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.audit import AuditEntry, audit_write, entry_for, snapshot
 from kycuong.core.calendar import today
+from kycuong.core.concurrency import check_version
 from kycuong.core.scoping import can, covered_units, require
 from kycuong.notifications.services import notify
 from kycuong.org.models import Unit
@@ -454,9 +455,11 @@ def _user(actor):
 
 
 def _locked(instance: ProcessInstance) -> ProcessInstance:
-    return (
+    current = (
         ProcessInstance.objects.select_for_update().select_related("definition", "unit").get(pk=instance.pk)
     )
+    check_version(current, instance)
+    return current
 
 
 def holds_role(actor, role: str, unit_id: int) -> bool:

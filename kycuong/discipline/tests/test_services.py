@@ -240,3 +240,19 @@ def test_refused_writes_change_nothing(make_case, forms, insp):
             make_case(actor=insp.user(name))
     assert AuditRecord.objects.count() == before
     assert Case.objects.get(pk=case.pk).status == CaseStatus.REVIEW and not Decision.objects.exists()
+
+
+def test_a_change_made_from_a_stale_copy_of_the_case_is_refused(make_case, forms, insp):
+    from kycuong.core.concurrency import EditConflict
+
+    case = make_case()
+    seen = Case.objects.get(pk=case.pk)
+    seen.expected_version = seen.version
+    services.case_extend(actor=insp.user(INSPECTOR), case=Case.objects.get(pk=case.pk), reason="Phức tạp")
+    with pytest.raises(EditConflict):
+        services.case_propose(
+            actor=insp.user(INSPECTOR), case=seen, form=next(iter(forms.values())), note="Đề xuất khiển trách"
+        )
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.version == seen.version + 1 and fresh.extended
+    assert not fresh.steps.filter(kind="proposal").exists()

@@ -404,3 +404,20 @@ def test_computing_again_keeps_what_people_entered_and_audits_once(world, person
     services.cycle_compute(actor=world.user("hoangmai_head"), cycle=cycle)
     unchanged = AuditRecord.objects.filter(object_type="evaluations.cycle", action="compute").latest("id")
     assert unchanged.after["changed"] == 0 and unchanged.after["digest"] == again.after["digest"]
+
+
+def test_a_change_made_from_a_stale_copy_of_the_evaluation_is_refused(world, person):
+    from kycuong.accounts.models import User
+    from kycuong.core.concurrency import EditConflict
+
+    staff = person(world.dinhcong, "Đỗ Thị Hà", "ha")
+    me = User.objects.get(username="ha")
+    cycle = open_cycle(world, "civil-servants", [world.dinhcong])
+    seen = Evaluation.objects.get(cycle=cycle, staff=staff)
+    seen.expected_version = seen.version
+    services.evaluation_self_assess(
+        actor=me, evaluation=Evaluation.objects.get(pk=seen.pk), general_points="27"
+    )
+    with pytest.raises(EditConflict):
+        services.evaluation_self_assess(actor=me, evaluation=seen, general_points="20")
+    assert Evaluation.objects.get(pk=seen.pk).self_general_points == D("27")

@@ -235,3 +235,23 @@ def test_a_step_is_performed_in_its_role(world):
     with pytest.raises(PermissionDenied):
         services.step_complete(actor=world.user("hoangliet_staff"), step=third, result="x")
     assert third.state == "open"
+
+
+def test_a_change_made_from_a_stale_copy_of_the_case_is_refused(world):
+    from kycuong.core.concurrency import EditConflict
+
+    definition = two_unit_process(world)
+    instance = start(world, definition, now=at(2026, 3, 2, 9))
+    seen = ProcessInstance.objects.get(pk=instance.pk)
+    seen.expected_version = seen.version
+    services.step_complete(
+        actor=world.user("hoangliet_staff"),
+        step=open_step(instance),
+        result="Đã tiếp nhận",
+        now=at(2026, 3, 2, 10),
+    )
+    with pytest.raises(EditConflict):
+        services.instance_pause(actor=world.user("hoangliet_staff"), instance=seen, reason="Thiếu giấy tờ")
+    fresh = ProcessInstance.objects.get(pk=instance.pk)
+    assert fresh.version == seen.version + 1
+    assert fresh.paused_at is None
