@@ -60,7 +60,7 @@ def stored_file_path(instance: "StoredFile", filename: str) -> str:
 
 
 class StoredFile(models.Model):
-    file = models.FileField(upload_to=stored_file_path)
+    file = models.FileField(upload_to=stored_file_path, max_length=300)
     name = models.CharField(gettext_lazy("file name"), max_length=NAME_MAX_LENGTH)
     size = models.PositiveBigIntegerField(gettext_lazy("size"))
     content_type = models.CharField(max_length=100)

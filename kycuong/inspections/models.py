@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core.files import StoredFile, stored_file_path
 from kycuong.org.models import Staff, Unit
 
 
@@ -288,21 +289,12 @@ class Finding(models.Model):
         return f"{self.subject}: {self.get_result_display()}"
 
 
-def evidence_path(instance, filename: str) -> str:
-    return (
-        f"inspections/findings/{instance.finding_id}/{instance.sha256[:2]}/{instance.sha256}-{filename[-80:]}"
-    )
+# Named in the first migration; files now go where StoredFile puts them.
+evidence_path = stored_file_path
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=evidence_path)
-    name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(max_length=100)
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     SCOPE_UNIT_FIELD = "finding__subject__subject_unit"
 
@@ -311,8 +303,8 @@ class EvidenceFile(models.Model):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
 
-    def __str__(self) -> str:
-        return self.name
+    def file_directory(self) -> str:
+        return f"inspections/findings/{self.finding_id}"
 
 
 class RecommendationStatus(models.TextChoices):

@@ -2,8 +2,6 @@
 in one transaction and writes its audit record there. Opening a confidential record writes the access log."""
 
 import datetime
-import hashlib
-import mimetypes
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_write, changed_values, entry_for, snapshot
 from kycuong.core.calendar import today
 from kycuong.core.context import actor_label, current_request_id
+from kycuong.core.files import check_upload, store_upload
 from kycuong.core.scoping import require
 from kycuong.core.services import create_audited
 from kycuong.org.models import Staff, Unit
@@ -39,7 +38,6 @@ VIEW = "inspections.view_inspection"
 MANAGE = "inspections.manage_inspection"
 VIEW_FINDING = "inspections.view_finding"
 VIEW_ACCESS_LOG = "inspections.view_confidentialaccess"
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EARLIEST = datetime.date(2000, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
 
@@ -306,8 +304,8 @@ def inspection_conclude(
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": _("Write the conclusion.")})
-    if file is not None and file.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"file": _("A file may not be larger than 20 MB.")})
+    if file is not None:
+        check_upload(file, "file")
     with transaction.atomic():
         inspection = _locked(inspection)
         _expect(inspection, Status.IN_PROGRESS)
@@ -364,23 +362,7 @@ def subject_add(
 
 
 def _store_file(finding: Finding, upload: UploadedFile, actor) -> EvidenceFile:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = EvidenceFile(
-        finding=finding,
-        name=upload.name[-255:],
-        size=upload.size,
-        content_type=upload.content_type
-        or mimetypes.guess_type(upload.name)[0]
-        or "application/octet-stream",
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-    )
-    evidence.file.save(upload.name, upload, save=False)
-    evidence.save()
-    return evidence
+    return store_upload(EvidenceFile(finding=finding), upload, actor=actor)
 
 
 def finding_record(
@@ -394,8 +376,7 @@ def finding_record(
     if not description:
         raise ValidationError({"description": _("Describe the finding.")})
     for upload in files:
-        if upload.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError({"files": _("A file may not be larger than 20 MB.")})
+        check_upload(upload, "files")
     with transaction.atomic():
         inspection = _locked(subject.inspection)
         _expect(inspection, Status.IN_PROGRESS)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
 from kycuong.core.excel import XLSX_CONTENT_TYPE
+from kycuong.core.files import verified_response
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 
@@ -277,12 +278,7 @@ def evidence_download(request, file_id: int):
         services.access_record(
             actor=request.user, action="download", instance=evidence, subject_unit_id=subject.subject_unit_id
         )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=evidence.content_type,
-    )
+    return verified_response(evidence)
 
 
 @scoped_view

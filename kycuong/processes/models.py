@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core.files import StoredFile, stored_file_path
 from kycuong.core.models import SearchableModel
 from kycuong.org.models import Unit
 
@@ -234,24 +235,21 @@ class ProcessStep(models.Model):
         return self.name
 
 
-def attachment_path(attachment, filename: str) -> str:
-    return f"processes/{attachment.step.instance_id}/{attachment.sha256[:16]}-{filename[-80:]}"
+# Named in the first migration; files now go where StoredFile puts them.
+attachment_path = stored_file_path
 
 
-class StepAttachment(models.Model):
+class StepAttachment(StoredFile):
     step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
-    name = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     SCOPE_UNIT_FIELD = "step__unit"
     SCOPE_EXTRA_UNIT_FIELDS = ("step__instance__unit",)
 
-    def __str__(self) -> str:
-        return self.name
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def file_directory(self) -> str:
+        return f"processes/{self.step.instance_id}"
 
 
 class InstanceEvent(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import AuditEntry, audit_write, entry_for, snapshot
 from kycuong.core.calendar import today
 from kycuong.core.concurrency import check_version
+from kycuong.core.files import check_upload, store_upload
 from kycuong.core.scoping import can, covered_units, require
 from kycuong.notifications.services import notify
 from kycuong.org.models import Unit
@@ -36,7 +37,6 @@ from .models import (
 )
 from .worktime import DAYS, HOURS, add_working_minutes, deadline, outcome, working_minutes_between
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 HIDDEN_FIELDS = ("workflow", "search_text", "updated_at", "bpmn_xml")
 
@@ -534,8 +534,10 @@ def step_complete(
     if not choices and decision:
         errors["decision"] = _("This step takes no decision.")
     for upload in files:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            errors["files"] = _("“%(name)s” is larger than 20 MB.") % {"name": upload.name}
+        try:
+            check_upload(upload, "files")
+        except ValidationError as error:
+            errors["files"] = error.message_dict["files"][0]
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
@@ -585,21 +587,17 @@ def step_complete(
 
 
 def _attach(actor, step: ProcessStep, upload: UploadedFile, entries: list) -> StepAttachment:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = upload.name.replace("/", "_").replace("\\", "_")[-200:]
-    attachment = StepAttachment(
-        step=step, name=name, size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor
-    )
-    attachment.file.save(name, upload, save=False)
-    attachment.save()
+    attachment = store_upload(StepAttachment(step=step), upload, actor=actor)
     entries.append(
         entry_for(
             attachment,
             "attach",
-            after={"name": name, "size": upload.size, "sha256": attachment.sha256, "step": step.pk},
+            after={
+                "name": attachment.name,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+                "step": step.pk,
+            },
         )
     )
     return attachment

@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.files import verified_response
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, covered_units, get_scoped_or_404, has_any_grant
 from kycuong.org.models import Unit
@@ -393,7 +394,7 @@ def attachment_download(request, attachment_id: int):
         "processes.view_processinstance",
         pk=attachment_id,
     )
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    return verified_response(attachment)
 
 
 def _period(form: StatsForm) -> tuple[datetime.date, datetime.date]:

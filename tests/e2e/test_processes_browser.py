@@ -3,6 +3,7 @@ Liệt starts a case of the ward's process "report on administrative reform" and
 a file; the head of Quận Hoàng Mai signs it for the ward, then completes the step that the process hands to
 the district's Home Affairs Office. The diagram is drawn by bpmn-js. Data: the Hanoi demo set."""
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -53,7 +54,10 @@ def test_two_unit_process_to_the_end(page, second_page, login, media_root, tmp_p
     expect(page.locator("#instance-state")).to_contain_text(label(ProcessInstance.State.RUNNING))
     instance = ProcessInstance.objects.get(case_reference="BC-CCHC-Q4")
     evidence = tmp_path / "so-lieu.xlsx"
-    evidence.write_bytes(b"PK demo")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Bộ phận", "Số hồ sơ"])
+    workbook.active.append(["Một cửa", 128])
+    workbook.save(evidence)
     complete(page, "Đã tổng hợp số liệu của các bộ phận", files=[str(evidence)])
     expect(page.get_by_role("link", name="so-lieu.xlsx")).to_be_visible()
     # The next step needs the head of the unit: the staff member can no longer act on the case.
