@@ -22,6 +22,8 @@ EXPECTED = {
     "city_leader": 200,
 }
 
+FIGURES = "Phường,Số hồ sơ\nHoàng Liệt,12\n".encode()
+
 
 @pytest.mark.parametrize("actor,expected", EXPECTED.items(), ids=list(EXPECTED))
 def test_task_page_matrix(make_task, people, login, actor, expected):
@@ -51,7 +53,7 @@ def test_the_whole_flow_through_the_pages(make_task, people, login):
     worker.post(reverse("tasks:action", args=[task.pk, "accept"]))
     worker.post(
         reverse("tasks:action", args=[task.pk, "report"]),
-        {"percent": "50", "text": "Đang tổng hợp", "files": [SimpleUploadedFile("so-lieu.csv", "Phường,Số hồ sơ\nHoàng Liệt,12\n".encode())]},
+        {"percent": "50", "text": "Đang tổng hợp", "files": [SimpleUploadedFile("so-lieu.csv", FIGURES)]},
     )
     worker.post(
         reverse("tasks:action", args=[task.pk, "submit"]),
