@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kycuong.core.access import scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.concurrency import expected_version_from
 from kycuong.core.excel import XLSX_CONTENT_TYPE
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
@@ -153,6 +154,7 @@ def case_action(request, case_id: int, action: str):
     case = selectors.case_get(actor=request.user, case_id=case_id)
     if action not in ACTIONS:
         raise Http404
+    case.expected_version = expected_version_from(request.POST.get("version"))
     kwargs = {"regime": case.regime} if action in ("propose", "decide") else {}
     form = ACTIONS[action](request.POST, **kwargs)
     if form.is_valid():

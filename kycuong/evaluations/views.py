@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.concurrency import expected_version_from
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 from kycuong.org.selectors import staff_get, unit_get
@@ -244,6 +245,7 @@ def _criteria_from(post) -> dict:
 @require_POST
 def evaluation_action(request, evaluation_id: int, action: str):
     evaluation = selectors.evaluation_get(actor=request.user, evaluation_id=evaluation_id)
+    evaluation.expected_version = expected_version_from(request.POST.get("version"))
     post = request.POST
     try:
         if action == "self-assess":

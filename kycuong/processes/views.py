@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.concurrency import expected_version_from
 from kycuong.core.files import verified_response
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, covered_units, get_scoped_or_404, has_any_grant
@@ -341,6 +342,7 @@ def instance_detail(request, instance_id: int):
 @require_POST
 def instance_action(request, instance_id: int, action: str):
     instance = selectors.instance_get(actor=request.user, instance_id=instance_id)
+    instance.expected_version = expected_version_from(request.POST.get("version"))
     try:
         if action == "pause":
             services.instance_pause(
@@ -359,6 +361,7 @@ def instance_action(request, instance_id: int, action: str):
 @require_POST
 def step_action(request, step_id: int, action: str):
     step = selectors.step_get(actor=request.user, step_id=step_id)
+    step.instance.expected_version = expected_version_from(request.POST.get("version"))
     try:
         if action == "complete":
             services.step_complete(

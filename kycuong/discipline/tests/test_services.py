@@ -256,3 +256,19 @@ def test_a_change_made_from_a_stale_copy_of_the_case_is_refused(make_case, forms
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.version == seen.version + 1 and fresh.extended
     assert not fresh.steps.filter(kind="proposal").exists()
+
+
+def test_the_second_of_two_case_pages_gets_a_conflict(make_case, forms, insp, client, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = make_case()
+    client.force_login(insp.user(INSPECTOR))
+    url = f"/discipline/cases/{case.pk}/extend/"
+    first = client.post(url, {"reason": "Cần xác minh thêm", "version": case.version})
+    assert first.status_code == 302
+    # The second person, on a page showing the case before the extension, closes it without discipline.
+    second = client.post(
+        f"/discipline/cases/{case.pk}/drop/", {"reason": "Từ trang cũ", "version": case.version}, follow=True
+    )
+    assert "Someone else changed this record" in second.content.decode()
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.version, fresh.closed_on) == (case.version + 1, None)
