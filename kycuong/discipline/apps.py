@@ -18,6 +18,11 @@ class DisciplineConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from kycuong.core.defaults import restore_after_flush
+
+        from .defaults import forms_sync
+
+        restore_after_flush(self, forms_sync)
         from kycuong.core.dashboard import register_module
         from kycuong.org.handover import register_handover
 

@@ -20,6 +20,11 @@ class EvaluationsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from kycuong.core.defaults import restore_after_flush
+
+        from .shipped import ship_methods
+
+        restore_after_flush(self, ship_methods)
         from kycuong.core.dashboard import register_module
         from kycuong.org.handover import register_handover
 

@@ -22,6 +22,11 @@ class InspectionsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from kycuong.core.defaults import restore_after_flush
+
+        from .defaults import kinds_sync
+
+        restore_after_flush(self, kinds_sync)
         from kycuong.core.dashboard import register_module
         from kycuong.org.handover import register_handover
 

@@ -17,3 +17,10 @@ class ReportsConfig(AppConfig):
         "observer": READ,
         "system_admin": [*SUBSCRIBE, "reports.view_signalthreshold", "reports.add_signalthreshold"],
     }
+
+    def ready(self) -> None:
+        from kycuong.core.defaults import from_migration, restore_after_flush
+
+        restore_after_flush(
+            self, from_migration("kycuong.reports.migrations.0002_default_thresholds", "create")
+        )

@@ -8,6 +8,11 @@ class TargetsConfig(AppConfig):
     verbose_name = _("Targets and public investment")
 
     def ready(self) -> None:
+        from kycuong.core.defaults import from_migration, restore_after_flush
+
+        restore_after_flush(
+            self, from_migration("kycuong.targets.migrations.0002_default_disbursement_rule", "create_rule")
+        )
         from kycuong.core.dashboard import register_module
         from kycuong.org.handover import register_handover
 

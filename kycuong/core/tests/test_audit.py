@@ -38,7 +38,7 @@ def test_service_change_writes_one_chained_record_with_before_and_after(world):
     assert audit_verify_chain().ok
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_audit_refuses_to_be_written_outside_a_transaction(world):
     with pytest.raises(RuntimeError):
         audit_write(actor=world.user("superuser"), entries=[entry_for(world.city, "touch")])

@@ -23,7 +23,7 @@ from kycuong.tasks.services import document_create
 ROOT = Path(__file__).resolve().parents[3]
 SCAN = b"%PDF-1.4 quyet dinh so 12/QD-UBND"
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

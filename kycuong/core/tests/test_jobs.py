@@ -21,7 +21,7 @@ def test_a_periodic_job_is_enqueued_once_per_slot():
     assert DBTaskResult.objects.filter(task_path__endswith="verify_audit_chain").count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_queued_audit_verification(world):
     # The worker closes and reopens database connections, so it cannot run inside a test transaction.
     call_command("worker", batch=True, verbosity=0)

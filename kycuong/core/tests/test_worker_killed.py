@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 STEPS = 30
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="a worker process needs a database it can share: the SQLite test database lives in memory",

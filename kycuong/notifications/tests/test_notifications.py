@@ -23,7 +23,7 @@ def test_one_notice_per_event_and_user(world):
     assert AuditRecord.objects.filter(action="notify", object_id="task:1:due").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_email_goes_out_once_through_the_worker(world, mailoutbox):
     user = world.user("hoangliet_staff")
     user.email = "canbo@example.vn"

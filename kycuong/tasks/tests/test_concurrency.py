@@ -61,7 +61,7 @@ def test_the_api_answers_409_to_a_stale_if_match(people, accepted, api_client):
     connection.vendor != "postgresql",
     reason="row locks between connections: SQLite's shared-cache test database refuses the second writer",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_one_wins_and_the_other_is_refused(people, accepted):
     """Two database connections load the same version, then report at the same moment."""
     worker = people.user("hoangliet_staff")

@@ -7,7 +7,7 @@ from django.test import Client
 from kycuong.tasks import services
 from kycuong.tasks.models import ProgressReport, Task
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def lose_the_database() -> None:
