@@ -272,3 +272,15 @@ def test_the_second_of_two_case_pages_gets_a_conflict(make_case, forms, insp, cl
     assert "Someone else changed this record" in second.content.decode()
     fresh = Case.objects.get(pk=case.pk)
     assert (fresh.version, fresh.closed_on) == (case.version + 1, None)
+
+
+def test_a_persons_data_export_holds_the_cases_about_them(make_case, forms, insp):
+    from kycuong.discipline.personal_data import collect
+
+    make_case()
+    (case,) = collect(insp.colleague)["discipline_cases"]
+    assert (case["violation"], case["severity"], case["decision"]) == (
+        "Chậm giải quyết hồ sơ của công dân",
+        "less_serious",
+        None,
+    )

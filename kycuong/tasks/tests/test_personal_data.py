@@ -25,6 +25,11 @@ def test_the_export_holds_the_record_the_account_and_the_work_and_is_audited(peo
     assert [item["title"] for item in sections["tasks"]["tasks_responsible"]] == ["Rà soát hồ sơ hộ nghèo"]
     assert sections["tasks"]["progress_reports"][0]["text"] == "Đã rà soát 1/3"
     assert "ratings_naming_them" in sections["satisfaction"]
+    # Every app that holds data about people answers, even when it holds nothing about this one.
+    assert sections["evaluations"] == {"evaluations": []}
+    assert sections["discipline"] == {"discipline_cases": []}
+    assert sections["inspections"] == {"inspected_as_subject": [], "findings_about_them": []}
+    assert sections["processes"] == {"process_steps_done": []}
     export = AuditRecord.objects.get(action="personal_data_export")
     assert (export.actor_label, export.object_id) == ("head.hm", str(people.hoangliet_staff.pk))
 
