@@ -14,6 +14,7 @@ from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
 from kycuong.core.excel import XLSX_CONTENT_TYPE
 from kycuong.core.files import verified_response
+from kycuong.core.forms import add_service_errors as form_errors
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 
@@ -35,19 +36,6 @@ from .forms import (
     SubjectForm,
 )
 from .models import KindCategory, Status
-
-
-def form_errors(form, error) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 def _require_view(request) -> None:

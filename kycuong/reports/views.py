@@ -10,25 +10,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.files import verified_response
+from kycuong.core.forms import add_service_errors as _form_errors
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, covers_every_unit, has_any_grant
 
 from . import selectors, services
 from .forms import PeriodForm, ReportRequestForm, SubscriptionForm, ThresholdForm
 from .models import ReportKind, Signal
-
-
-def _form_errors(form, error) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 def _unit(request, unit_id: int | None):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.forms import add_service_errors as _form_errors
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 from kycuong.org.models import ADMINISTRATIVE_KINDS, UnitKind
@@ -24,19 +25,6 @@ from .models import FeedbackKind, FeedbackState
 from .posters import poster_pdf, qr_png, rating_url
 
 LEAF_KINDS = {UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP, UnitKind.DEPARTMENT, UnitKind.OFFICE}
-
-
-def _form_errors(form, error) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 def _flash_errors(request, error) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
+from kycuong.core.forms import add_service_errors as _form_errors
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 
@@ -140,19 +141,6 @@ def project_detail(request, project_id: int):
     project = selectors.project_get(actor=request.user, project_id=project_id)
     year = YearUnitForm(request.GET).year_or_current()
     return render(request, "targets/project_detail.html", _project_context(request, project, year))
-
-
-def _form_errors(form, error) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 PROJECT_ACTIONS = {"plan": PlanForm, "disburse": DisbursementForm, "follow-up": FollowUpForm}

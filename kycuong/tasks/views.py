@@ -12,6 +12,7 @@ from kycuong.core.access import is_htmx, scoped_view
 from kycuong.core.calendar import today
 from kycuong.core.concurrency import expected_version_from
 from kycuong.core.files import verified_response
+from kycuong.core.forms import add_service_errors as _form_errors
 from kycuong.core.pagination import page_of
 from kycuong.core.scoping import can, has_any_grant
 from kycuong.org.selectors import unit_get
@@ -146,19 +147,6 @@ def task_new(request):
         {"form": form, "parent_id": parent_id},
         status=422 if form.errors else 200,
     )
-
-
-def _form_errors(form, error) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 def _reassign(actor, task: Task, post) -> None:
