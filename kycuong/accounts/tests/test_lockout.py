@@ -32,9 +32,9 @@ def signed_in(response) -> bool:
 @pytest.fixture
 def city_admin(world):
     """A system administrator over the whole city: may unlock sign-ins."""
-    from conftest import _user
+    from kycuong.accounts.services import user_create
 
-    admin = _user("admin.city")
+    admin = user_create(actor=SystemActor("test"), username="admin.city", password="another-long-passphrase")
     grant_create(
         actor=SystemActor("test"), user=admin, role=Role.objects.get(code="system_admin"), unit=world.city
     )

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from conftest import PASSWORD, SYSTEM
 from kycuong.core.models import AuditRecord
 from kycuong.discipline import selectors, services
 from kycuong.discipline.models import Case, CaseStatus, Decision, PartyNotice
@@ -102,7 +103,6 @@ def test_forms_follow_the_rules_in_force(make_case, forms, insp):
     )
     assert decision.form.legal_basis == "112/2020/NĐ-CP"
     # Dismissal only for someone holding a post: the ward's staff member holds none.
-    from conftest import SYSTEM
     from kycuong.org.services import staff_create
 
     clerk = staff_create(actor=SYSTEM, unit=insp.hoangliet, full_name="Phạm Thu Hà")
@@ -217,7 +217,6 @@ def test_a_ward_colleague_cannot_open_the_case(make_case, insp):
             selectors.case_get(actor=insp.user(name), case_id=case.pk)
         assert not selectors.case_list(actor=insp.user(name)).exists()
     # The person the case is about sees it.
-    from conftest import PASSWORD, SYSTEM
     from kycuong.accounts.services import user_create
 
     own = user_create(actor=SYSTEM, username="minh", password=PASSWORD, staff=insp.colleague)

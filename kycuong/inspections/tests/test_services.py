@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import PASSWORD, SYSTEM
 from kycuong.core.models import AuditRecord
 from kycuong.inspections import selectors, services
 from kycuong.inspections.models import Inspection, RecommendationStatus, Status, Subject
@@ -222,7 +223,6 @@ def test_findings_about_a_person_are_confidential(make_inspection, insp):
         == organisation
     )
     # The person sees their own.
-    from conftest import PASSWORD, SYSTEM
     from kycuong.accounts.services import user_create
 
     own = user_create(actor=SYSTEM, username="minh", password=PASSWORD, staff=insp.colleague)
