@@ -18,6 +18,15 @@ class DisciplineConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from kycuong.evaluations.grounds import register_ground
+
+        from .selectors import disciplined_in_period
+
+        # A discipline decision in the period makes an evaluation "not completed" whatever the score, for
+        # the methods that list the "discipline" ground.
+        register_ground(
+            "discipline", _("A discipline decision taking effect in the period"), disciplined_in_period
+        )
         from kycuong.core.defaults import restore_after_flush
 
         from .defaults import forms_sync

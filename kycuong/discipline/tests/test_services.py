@@ -188,6 +188,16 @@ def test_one_person_with_a_party_and_an_administrative_decision_counts_once(make
         end=datetime.date(2025, 12, 31),
     )
     assert list(reasons) == [("staff", insp.colleague.pk)]
+    # The same answer reaches the evaluations through their grounds registry.
+    from kycuong.evaluations.grounds import registered_grounds
+
+    ground = registered_grounds()["discipline"]
+    assert ground.function(
+        staff_ids=[insp.colleague.pk],
+        unit_ids=[],
+        start=datetime.date(2025, 1, 1),
+        end=datetime.date(2025, 12, 31),
+    ) == {("staff", insp.colleague.pk): reasons[("staff", insp.colleague.pk)]}
     assert (
         "1/QĐ-UBKT" in reasons[("staff", insp.colleague.pk)]
         and "10/09/2025" in reasons[("staff", insp.colleague.pk)]

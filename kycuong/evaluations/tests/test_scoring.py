@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kycuong.core.models import AuditRecord
 from kycuong.evaluations import services
-from kycuong.evaluations.grounds import register_ground, unregister_ground
+from kycuong.evaluations.grounds import register_ground, registered_grounds, unregister_ground
 from kycuong.evaluations.models import CycleState, Evaluation, Method
 from kycuong.org.models import PostRole
 from kycuong.tasks.models import TaskState
@@ -193,11 +193,14 @@ def test_grounds_force_not_completed_whatever_the_score(world, person):
 
     target = person(world.dinhcong, "Đỗ Văn Bình")
     other = person(world.dinhcong, "Vũ Thị Hoa")
+    installed = registered_grounds().get("discipline")  # the discipline app's own, put back afterwards
     register_ground("discipline", "Bị kỷ luật trong kỳ", disciplined)
     try:
         cycle = open_cycle(world, "civil-servants", [world.dinhcong])
     finally:
         unregister_ground("discipline")
+        if installed is not None:
+            register_ground(installed.code, installed.label, installed.function)
     assert calls == [(sorted([target.pk, other.pk]), MARCH_2026, datetime.date(2026, 3, 31))]
     services.cycle_open_review(actor=world.user("hoangmai_head"), cycle=cycle)
     hit = review(world, Evaluation.objects.get(cycle=cycle, staff=target), general_points=30)
@@ -212,8 +215,13 @@ def test_grounds_force_not_completed_whatever_the_score(world, person):
 
 
 def test_unregistered_ground_is_shown_as_not_checked(world, person):
-    staff = person(world.dinhcong, "Phạm Văn Nam")
-    cycle = open_cycle(world, "civil-servants", [world.dinhcong])
+    installed = registered_grounds()["discipline"]  # registered by the discipline app
+    unregister_ground("discipline")
+    try:
+        staff = person(world.dinhcong, "Phạm Văn Nam")
+        cycle = open_cycle(world, "civil-servants", [world.dinhcong])
+    finally:
+        register_ground(installed.code, installed.label, installed.function)
     evaluation = Evaluation.objects.get(cycle=cycle, staff=staff)
     assert evaluation.explanation["unchecked_grounds"] == ["discipline"]
 
