@@ -27,7 +27,21 @@ schema.app = application
 
 
 @pytest.fixture
-def bearer(world):
+def keep_the_test_connection():
+    """The WSGI handler closes the database connection after each request, which would end the test's
+    transaction; Django's test client does the same as this while it calls the application."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(world, keep_the_test_connection):
     from kycuong.accounts.services import api_token_create
 
     _token, plain = api_token_create(actor=world.user("superuser"), name="fuzz")
