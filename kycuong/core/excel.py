@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
@@ -207,3 +209,47 @@ def write_cell(sheet, row: int, col: int, value: Any, date_format) -> None:
         sheet.write_number(row, col, value)
     else:
         sheet.write_string(row, col, str(value))
+
+
+def header_names(column) -> set[str]:
+    """A column's header in every language of the site, folded: a file downloaded in one language imports in
+    the other."""
+    from .text import fold
+
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(fold(str(column.header)))
+    return names
+
+
+def match_headers(columns, cells) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+    """Column positions by key and the header text the file uses, from row 1; every column must be there,
+    once."""
+    from .text import fold
+
+    wanted = {column.key: header_names(column) for column in columns}
+    positions: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    errors = []
+    for index, cell in enumerate(cells):
+        value = getattr(cell, "value", None)
+        if value is None:
+            continue
+        text = normalised(value)
+        for key, names in wanted.items():
+            if fold(text) in names:
+                if key in positions:
+                    errors.append(RowError(1, text, _("This column appears twice; keep only one of them.")))
+                else:
+                    positions[key], labels[key] = index, text
+                break
+    for column in columns:
+        if column.key not in positions:
+            message = _(
+                "The column “%(header)s” is missing from row 1 (it may have been renamed or deleted); "
+                "use the headers of the template."
+            ) % {"header": column.header}
+            errors.append(RowError(1, str(column.header), message))
+        labels.setdefault(column.key, str(column.header))
+    return positions, labels, errors

@@ -15,10 +15,8 @@ from itertools import islice
 from typing import Any
 
 import xlsxwriter
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
@@ -32,18 +30,17 @@ from kycuong.core.excel import (
     FileRefused,
     ImportResult,
     RowError,
+    match_headers,
 )
 from kycuong.core.excel import cell_value as _cell_value
 from kycuong.core.excel import check_archive as _check_archive
 from kycuong.core.excel import file_size as _file_size
 from kycuong.core.excel import is_blank as _is_blank
 from kycuong.core.excel import line as _line
-from kycuong.core.excel import normalised as _normalised
 from kycuong.core.excel import parse_date as _date
 from kycuong.core.excel import sheet_rows as _sheet_rows
 from kycuong.core.excel import write_cell as _write_cell
 from kycuong.core.scoping import can, restrict
-from kycuong.core.text import fold
 from kycuong.org.models import Unit
 
 from . import progress, services
@@ -317,48 +314,6 @@ def import_template(kind: str) -> bytes:
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _header_names(column: Column) -> set[str]:
-    names = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            names.add(fold(str(column.header)))
-    return names
-
-
-def _match_headers(columns, cells) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
-    wanted = {column.key: _header_names(column) for column in columns}
-    positions: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    errors = []
-    for index, cell in enumerate(cells):
-        value = getattr(cell, "value", None)
-        if value is None:
-            continue
-        text = _normalised(value)
-        for key, names in wanted.items():
-            if fold(text) in names:
-                if key in positions:
-                    errors.append(RowError(1, text, _("This column appears twice; keep only one of them.")))
-                else:
-                    positions[key], labels[key] = index, text
-                break
-    for column in columns:
-        if column.key not in positions:
-            errors.append(
-                RowError(
-                    1,
-                    str(column.header),
-                    _(
-                        "The column “%(header)s” is missing from row 1 (it may have been renamed or "
-                        "deleted); use the headers of the template."
-                    )
-                    % {"header": column.header},
-                )
-            )
-        labels.setdefault(column.key, str(column.header))
-    return positions, labels, errors
-
-
 @dataclass
 class _Row:
     number: int
@@ -381,7 +336,7 @@ def _read_rows(columns, file) -> tuple[list[_Row], dict[str, str], list[RowError
             raise FileRefused(
                 _("Row 1 of the first sheet is empty: it must hold the headers of the template.")
             )
-        positions, labels, errors = _match_headers(columns, header)
+        positions, labels, errors = match_headers(columns, header)
         if errors:
             return [], labels, errors
         rows = []

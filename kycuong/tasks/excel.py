@@ -33,13 +33,13 @@ from kycuong.core.excel import (
     FileRefused,
     ImportResult,
     RowError,
+    match_headers,
 )
 from kycuong.core.excel import cell_value as _cell_value
 from kycuong.core.excel import check_archive as _check_archive
 from kycuong.core.excel import file_size as _file_size
 from kycuong.core.excel import is_blank as _is_blank
 from kycuong.core.excel import line as _line
-from kycuong.core.excel import normalised as _normalised
 from kycuong.core.excel import paragraphs as _paragraphs
 from kycuong.core.excel import parse_date as _date
 from kycuong.core.excel import sheet_rows as _sheet_rows
@@ -274,15 +274,6 @@ FIELD_COLUMNS = {
 }
 
 
-def _header_names(column: Column) -> set[str]:
-    """The header in every language of the site: a file downloaded in one language imports in the other."""
-    names = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            names.add(fold(str(column.header)))
-    return names
-
-
 # --- the template ----------------------------------------------------------------------------------------
 
 
@@ -367,34 +358,6 @@ class _Row:
     refused: set[str]  # the keys of the cells that could not be read
 
 
-def _match_headers(cells: tuple) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
-    """Column positions by key and the header text the file uses; every column of COLUMNS must be there."""
-    wanted = {column.key: _header_names(column) for column in COLUMNS}
-    positions: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    errors = []
-    for index, cell in enumerate(cells):
-        value = getattr(cell, "value", None)
-        if value is None:
-            continue
-        text = _normalised(value)
-        for key, names in wanted.items():
-            if fold(text) in names:
-                if key in positions:
-                    errors.append(RowError(1, text, _("This column appears twice; keep only one of them.")))
-                else:
-                    positions[key], labels[key] = index, text
-                break
-    for column in COLUMNS:
-        if column.key not in positions:
-            message = _(
-                "The column “%(header)s” is missing from row 1 (it may have been renamed or deleted); "
-                "use the headers of the template."
-            ) % {"header": column.header}
-            errors.append(RowError(1, str(column.header), message))
-    return positions, labels, errors
-
-
 def _parse_row(
     number: int, cells: tuple, positions: dict[str, int], labels: dict[str, str], errors: list[RowError]
 ) -> _Row:
@@ -437,7 +400,7 @@ def _read_rows(file) -> tuple[list[_Row], dict[str, str], list[RowError]]:
             raise FileRefused(
                 _("Row 1 of the first sheet is empty: it must hold the headers of the template.")
             )
-        positions, labels, errors = _match_headers(header)
+        positions, labels, errors = match_headers(COLUMNS, header)
         if errors:
             return [], labels, errors
         rows = []
