@@ -104,8 +104,9 @@ def check_upload(upload: UploadedFile, field: str = "files") -> Kind:
     else:
         matches = head.startswith(kind.signature)
     if matches and kind.signature == ZIP:
-        matches = _unpacked_size(upload) is not None
-        if matches and _unpacked_size(upload) > MAX_UNPACKED_BYTES:
+        unpacked = _unpacked_size(upload)
+        matches = unpacked is not None
+        if matches and unpacked > MAX_UNPACKED_BYTES:
             raise ValidationError({field: _("“%(name)s” is too large once unpacked.") % {"name": name}})
     if not matches:
         raise ValidationError(

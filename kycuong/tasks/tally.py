@@ -134,7 +134,7 @@ def _recount_after_units_moved(sender, units, **kwargs) -> None:
     tally_rebuild()
 
 
-def tally_figures(rows, day: datetime.date) -> dict[str, int]:
+def tally_figures(rows) -> dict[str, int]:
     """The summary's figures from (category, past due, count) rows."""
     figures = dict.fromkeys(("assigned", "on_time", "late", "overdue", "in_progress", "cancelled"), 0)
     for category, past_due, count in rows:
@@ -170,7 +170,7 @@ def subtree_figures(
     if not with_descendants:
         rows = rows.filter(own=True)
     grouped = _grouped(rows, day)
-    return tally_figures(((r["category"], r["past_due"], r["total"]) for r in grouped), day)
+    return tally_figures((r["category"], r["past_due"], r["total"]) for r in grouped)
 
 
 def children_figures(
@@ -180,4 +180,4 @@ def children_figures(
     by_unit: dict[int, list] = {}
     for row in _grouped(rows, day, "unit_id"):
         by_unit.setdefault(row["unit_id"], []).append((row["category"], row["past_due"], row["total"]))
-    return {unit: tally_figures(unit_rows, day) for unit, unit_rows in by_unit.items()}
+    return {unit: tally_figures(unit_rows) for unit, unit_rows in by_unit.items()}
