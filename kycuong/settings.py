@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kycuong.core.middleware.RequestIdMiddleware",
+    "kycuong.core.replica.UnitOfWorkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +116,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# A PostgreSQL replica (streaming replication) for the dashboard, report and statistics reads; see
+# kycuong/core/replica.py for which reads go there. Without it everything reads the primary.
+if os.environ.get("REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kycuong.core.replica.ReplicaRouter"]
+
+# Several web nodes share nothing but the database and Redis: with REDIS_URL the cache (rate limits of the
+# public forms) and the sessions live in Redis; without it each process keeps its own cache and sessions
+# stay in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "kycuong")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
+    }
+    # Read from Redis, written through to the database: a restart of Redis signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -197,10 +224,22 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
+# The job queue: "database" (the default, no other server) or "redis" (REDIS_URL) for workers on several
+# machines.
+JOB_QUEUE = os.environ.get("JOB_QUEUE", "database").strip().lower()
+JOB_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "kycuong.core.redis_jobs.RedisBackend",
+}
+if JOB_QUEUE not in JOB_BACKENDS:
+    raise RuntimeError(f"JOB_QUEUE must be one of {', '.join(JOB_BACKENDS)}, not {JOB_QUEUE!r}.")
+if JOB_QUEUE == "redis" and not REDIS_URL:
+    raise RuntimeError("JOB_QUEUE=redis needs REDIS_URL.")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get("TASKS_BACKEND", JOB_BACKENDS[JOB_QUEUE]),
         "QUEUES": ["default"],
+        "OPTIONS": {"url": REDIS_URL, "prefix": f"{REDIS_KEY_PREFIX}:jobs"} if JOB_QUEUE == "redis" else {},
     }
 }
 

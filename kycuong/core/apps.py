@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import replica  # noqa: F401 - connects its signal receivers
         from .calendar import calendar_changed
         from .models import CalendarDay
 

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from kycuong.core.replica import reads_replica
 from kycuong.core.scoping import covered_units, get_scoped_or_404, has_any_grant, restrict
 from kycuong.core.text import fold
 
@@ -203,6 +204,7 @@ def _figures(row: dict) -> Figures:
     return Figures(**{name: row.get(name) or 0 for name in SUMS})
 
 
+@reads_replica
 def statistics(
     *,
     actor,

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from kycuong.core.dashboard import Figure, ModuleSummary, Period, registered_modules
+from kycuong.core.replica import reads_replica
 from kycuong.core.scoping import get_scoped_or_404, restrict
 from kycuong.org.models import Unit
 
@@ -201,6 +202,7 @@ def _ranking(
     return rows
 
 
+@reads_replica
 def dashboard_build(*, actor, unit: Unit, period: Period, modules: list[str] | None = None) -> Dashboard:
     """Every registered module's summary of the unit (with its sub-units) for the period, with the signals of
     the thresholds in force on the period's last day, the ranking of the direct sub-units the actor may see,

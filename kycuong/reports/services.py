@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import audit_write, entry_for, snapshot
 from kycuong.core.calendar import today
 from kycuong.core.dashboard import Period
+from kycuong.core.replica import bookkeeping
 from kycuong.core.scoping import can, covers_every_unit, require
 from kycuong.core.services import create_audited
 from kycuong.org.models import Unit
@@ -99,7 +100,9 @@ def report_request(
 
 
 def _progress(report: Report, percent: int, step: str) -> None:
-    Report.objects.filter(pk=report.pk).update(progress=percent, step=step[:200])
+    # The figures never read the progress: the job's later reads may still go to a replica.
+    with bookkeeping():
+        Report.objects.filter(pk=report.pk).update(progress=percent, step=step[:200])
 
 
 def _store(report: Report, fmt: str, content: bytes, name: str) -> ReportFile:
@@ -128,7 +131,8 @@ def report_make(*, report_id: int) -> Report:
     if report.state not in (ReportState.QUEUED, ReportState.RUNNING):
         return report
     actor = report.requested_by
-    Report.objects.filter(pk=report.pk).update(state=ReportState.RUNNING, progress=1)
+    with bookkeeping():
+        Report.objects.filter(pk=report.pk).update(state=ReportState.RUNNING, progress=1)
     try:
         with translation.override("vi"):
             period = Period(report.period_start, report.period_end)
