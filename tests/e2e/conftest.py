@@ -1,19 +1,20 @@
-"""Browser tests: Playwright driving Debian's chromium against pytest-django's live server.
+"""Browser tests: Playwright driving Debian's chromium against a live server thread of this process.
 
-The live server runs in a thread of this process and the database is reset after each test
-(`transactional_db`), so every test seeds the Hanoi demo data itself (`demo` fixture, ~5 s).
+The Hanoi demo data is seeded once for all the browser tests (it takes a minute or so) and committed, so that
+the live server's thread sees it; each test works on it as a user would, without relying on what another test
+did, and the database is emptied again after the last one. The browser tests run after every other test.
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 # Playwright's sync API runs an asyncio event loop in the main thread; Django would otherwise refuse
-# every ORM call made from that thread (seeding, the database flush after each test).
+# every ORM call made from that thread (seeding, the tests' own checks of the database).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-# Every browser test seeds the whole demo: fewer generated ratings and finished cases keep that quick, and
-# the pages look the same.
+# Fewer generated ratings and finished cases keep the demo quick to seed, and the pages look the same.
 os.environ.setdefault("KYCUONG_DEMO_RATINGS", "5000")
 os.environ.setdefault("KYCUONG_DEMO_PROCESSES", "1000")
 
@@ -78,13 +79,71 @@ def phone_page(browser):
     yield from _open_page(browser, {"width": 390, "height": 844})
 
 
-@pytest.fixture
-def demo(transactional_db, live_server):
-    """The Hanoi demo data, committed so that the live server's thread sees it."""
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests last: the demo they share stays in the database until the last of them."""
+    browser_tests = [item for item in items if item.get_closest_marker("e2e")]
+    if browser_tests:
+        others = [item for item in items if not item.get_closest_marker("e2e")]
+        items[:] = others + browser_tests
+
+
+@dataclass
+class DemoServer:
+    url: str
+
+
+def is_test_database(connection) -> bool:
+    """Django names a test database test_<name>, or keeps it in memory for SQLite."""
+    return connection.is_in_memory_db() or str(connection.settings_dict["NAME"]).startswith("test_")
+
+
+@pytest.fixture(scope="session")
+def demo(django_db_setup, django_db_blocker):
+    """The Hanoi demo data, committed and served by a live server thread for all the browser tests."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test.testcases import LiveServerThread
+    from django.test.utils import modify_settings, override_settings, setup_databases, teardown_databases
+
     from kycuong.demo.loader import seed_demo
 
-    assert seed_demo(log=lambda message: None), "the demo data was already there: the database was not reset"
-    return live_server
+    with django_db_blocker.unblock(), modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+        # pytest-django creates the test database only when another selected test asks for one.
+        own_database = None
+        if not is_test_database(connection):
+            own_database = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert is_test_database(connection), "the browser tests never write to a real database"
+        # An in-memory SQLite test database exists only through this thread's connection: share it.
+        shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            assert seed_demo(log=lambda message: None), "the demo data was already in the test database"
+        for connection in shared.values():
+            connection.inc_thread_sharing()
+        server = LiveServerThread("localhost", StaticFilesHandler, connections_override=shared, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        try:
+            yield DemoServer(url=f"http://{server.host}:{server.port}")
+        finally:
+            server.terminate()
+            for connection in shared.values():
+                connection.dec_thread_sharing()
+            # Leave the database as the other tests expect it: empty but for the rows the migrations ship.
+            call_command("flush", interactive=False, verbosity=0)
+            if own_database is not None:
+                teardown_databases(own_database, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def database_open(django_db_blocker):
+    """The test and the live server both read and write the committed demo data."""
+    with django_db_blocker.unblock():
+        yield
 
 
 @pytest.fixture

@@ -10,13 +10,7 @@ WARD_STAFF = "canbo.hoangliet"
 DESK = "00337-MC"
 
 
-@pytest.fixture
-def few_ratings(monkeypatch):
-    # The browser test needs the desk, not two years of ratings: seed the demo faster.
-    monkeypatch.setenv("KYCUONG_DEMO_RATINGS", "2000")
-
-
-def test_rate_on_a_phone_then_see_it_counted(few_ratings, login, phone_page, page):
+def test_rate_on_a_phone_then_see_it_counted(login, phone_page, page):
     from kycuong.core.calendar import today
     from kycuong.satisfaction.models import Rating, ServicePoint
 
