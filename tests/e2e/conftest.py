@@ -95,7 +95,9 @@ class DemoServer:
 
 def is_test_database(connection) -> bool:
     """Django names a test database test_<name>, or keeps it in memory for SQLite."""
-    return connection.is_in_memory_db() or str(connection.settings_dict["NAME"]).startswith("test_")
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return True
+    return str(connection.settings_dict["NAME"]).startswith("test_")
 
 
 @pytest.fixture(scope="session")
