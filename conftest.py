@@ -1,6 +1,7 @@
 """Shared fixtures: a small organisation tree with one user per role, built through the services."""
 
 import datetime
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +14,12 @@ from kycuong.core.context import SystemActor
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
+
+# The demo seeded by tests: fewer generated ratings, finished cases and projects keep it quick to seed, and
+# the pages and figures look the same.
+os.environ.setdefault("KYCUONG_DEMO_RATINGS", "5000")
+os.environ.setdefault("KYCUONG_DEMO_PROCESSES", "1000")
+os.environ.setdefault("KYCUONG_DEMO_PROJECTS", "500")
 
 SYSTEM = SystemActor("test-setup", kind="command")
 PASSWORD = "correct-horse-battery-staple"

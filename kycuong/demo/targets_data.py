@@ -6,6 +6,7 @@ Written in bulk; every record still gets its audit record (audit_write), and the
 are computed from the records at the end (services.aggregates_rebuild)."""
 
 import datetime
+import os
 import random
 from decimal import Decimal
 
@@ -29,7 +30,8 @@ from .loader import CITY_CODE, DEMO_ACTOR, DemoContext, demo_loader
 
 BILLION = 1_000_000_000
 PLAN_YEARS = (2024, 2025, 2026)
-PROJECT_COUNT = 2000
+# KYCUONG_DEMO_PROJECTS sets another number of investment projects.
+DEFAULT_PROJECTS = 2000
 # The city's total plan by year, in billion đồng (2025: "over 87,000 billion").
 CITY_PLAN_BILLIONS = {2024: 78_000, 2025: 87_500, 2026: 92_000}
 GRDP = {  # year: (target min, target max, quarterly year-to-date growth)
@@ -204,7 +206,7 @@ def _projects(ctx: DemoContext, rng: random.Random) -> tuple[list, list, list]:
     # Some units lag throughout, as in real follow-up work.
     unit_pace = {unit.pk: rng.choice([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.85]) for unit in owners}
     projects = []
-    for number in range(PROJECT_COUNT):
+    for number in range(int(os.environ.get("KYCUONG_DEMO_PROJECTS", DEFAULT_PROJECTS))):
         unit = owners[number % len(owners)] if number < len(owners) * 3 else rng.choice(owners)
         investor = ctx.units.get(f"{unit.code}-BQLDA", unit)
         project = Project(

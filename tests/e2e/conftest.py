@@ -14,9 +14,6 @@ import pytest
 # Playwright's sync API runs an asyncio event loop in the main thread; Django would otherwise refuse
 # every ORM call made from that thread (seeding, the tests' own checks of the database).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-# Fewer generated ratings and finished cases keep the demo quick to seed, and the pages look the same.
-os.environ.setdefault("KYCUONG_DEMO_RATINGS", "5000")
-os.environ.setdefault("KYCUONG_DEMO_PROCESSES", "1000")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
