@@ -106,24 +106,53 @@ def _process_gone(pid: int) -> bool:
     return False
 
 
+def _abandoned(taker: str, started_at: datetime.datetime | None, stale_before: datetime.datetime) -> bool:
+    """A running job's worker died here (its process is gone), or the job has run for too long."""
+    host = socket.gethostname()[:40]
+    taker_host, _dash, taker_pid = taker.rpartition("-")
+    died_here = taker_host == host and taker_pid.isdigit() and _process_gone(int(taker_pid))
+    return died_here or (started_at is not None and started_at < stale_before)
+
+
+def redis_backend():
+    """The Redis job queue when it is the one configured (JOB_QUEUE=redis), else None."""
+    from django.tasks import task_backends
+
+    from .redis_jobs import RedisBackend
+
+    backend = task_backends["default"]
+    return backend if isinstance(backend, RedisBackend) else None
+
+
 def requeue_abandoned_jobs(now: datetime.datetime | None = None) -> list[str]:
     """Put back in the queue the jobs left running by a worker that died; returns their ids."""
-    from django_tasks_db.models import DBTaskResult
-
     now = now or timezone.now()
     stale_before = now - datetime.timedelta(minutes=settings.JOB_ABANDONED_AFTER_MINUTES)
-    host = socket.gethostname()[:40]
+    backend = redis_backend()
+    if backend is not None:
+        return _requeue_abandoned_in_redis(backend, stale_before)
+    from django_tasks_db.models import DBTaskResult
+
     requeued = []
     for result in DBTaskResult.objects.filter(status="RUNNING").only("id", "worker_ids", "started_at"):
         taker = (result.worker_ids or [""])[-1]
-        taker_host, _dash, taker_pid = taker.rpartition("-")
-        died_here = taker_host == host and taker_pid.isdigit() and _process_gone(int(taker_pid))
-        abandoned = died_here or (result.started_at is not None and result.started_at < stale_before)
-        if not abandoned:
+        if not _abandoned(taker, result.started_at, stale_before):
             continue
         # Only if still running: a worker that finishes it meanwhile wins.
         running = DBTaskResult.objects.filter(pk=result.pk, status="RUNNING")
         if running.update(status="READY", started_at=None):
             logger.warning("Job %s was abandoned by worker %s: queued again", result.pk, taker)
             requeued.append(str(result.pk))
+    return requeued
+
+
+def _requeue_abandoned_in_redis(backend, stale_before: datetime.datetime) -> list[str]:
+    requeued = []
+    for job_id, taker in backend.running_jobs().items():
+        started = backend.redis.hget(backend.job_key(job_id), "started_at")
+        started_at = datetime.datetime.fromisoformat(started) if started else None
+        # Only if the same worker still holds it: a worker that finishes it meanwhile wins.
+        if _abandoned(taker, started_at, stale_before) and backend.requeue(job_id, taker):
+            logger.warning("Job %s was abandoned by worker %s: queued again", job_id, taker)
+            requeued.append(job_id)
     return requeued

@@ -16,3 +16,8 @@ def count_slowly(key: str, total: int, pause: float) -> int:
             ScheduledRun.objects.get_or_create(job=key, slot=str(step))
         time.sleep(pause)
     return ScheduledRun.objects.filter(job=key).count()
+
+
+@task()
+def fail_loudly(reason: str) -> None:
+    raise RuntimeError(reason)

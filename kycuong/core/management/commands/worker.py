@@ -2,13 +2,13 @@ import threading
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils.module_loading import autodiscover_modules
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: the scheduler of periodic jobs and the database task worker."
+    help = "Run the background worker: the scheduler of periodic jobs and the job queue (database or Redis)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,17 +27,29 @@ class Command(BaseCommand):
     def handle(self, *args, schedule_interval, no_scheduler, batch, verbosity, **options):
         from kycuong.core import jobs
 
+        queue = jobs.redis_backend()
+        if queue is not None:
+            try:
+                queue.check_connection()
+            except RuntimeError as error:
+                raise CommandError(str(error)) from error
         autodiscover_modules("jobs")
         for job_id in jobs.requeue_abandoned_jobs():
             self.stdout.write(f"Job {job_id} was left running by a worker that stopped: queued again")
         if batch:
             jobs.enqueue_due_jobs()
+            if queue is not None:
+                queue.work(jobs.worker_id(), batch=True)
+                return
             call_command(
                 "db_worker", batch=True, reload=False, verbosity=verbosity, worker_id=jobs.worker_id()
             )
             return
         if not no_scheduler:
             threading.Thread(target=self._schedule, args=(jobs, schedule_interval), daemon=True).start()
+        if queue is not None:
+            queue.work(jobs.worker_id())
+            return
         call_command(
             "db_worker", reload=False, verbosity=verbosity, startup_delay=False, worker_id=jobs.worker_id()
         )
