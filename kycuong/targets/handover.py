@@ -2,7 +2,8 @@
 with kycuong.org.handover).
 
 An indicator in force moves its owner unit; targets and actuals keep the unit they were set for. A project
-moves its responsible unit exactly as `services.project_update` does, pre-aggregates included.
+moves its responsible unit with its pre-aggregates, as `services.project_update` does, for all the
+projects at once (`services.projects_move_aggregates`).
 """
 
 from django.db.models import Count, Q
@@ -13,7 +14,7 @@ from kycuong.core.audit import audit_write, entry_for
 from kycuong.org.handover import OpenRecord, refusal
 
 from .models import Indicator, Project
-from .services import _move_aggregates
+from .services import projects_move_aggregates
 
 
 def _in_force() -> Q:
@@ -47,21 +48,28 @@ class _UnitField:
         column = f"{self.field}_id"
         objects = self.model.objects.select_for_update().in_bulk([record_id for record_id, _f, _t in moves])
         entries = []
+        by_target: dict[int, list[int]] = {}
         for record_id, from_unit, to_unit in moves:
             instance = objects.get(record_id)
             if instance is None or getattr(instance, column) != from_unit:
                 raise refusal("record_changed")
             setattr(instance, column, to_unit)
-            instance.save(update_fields=[self.field, "updated_at"])
-            self.after_move(instance, from_unit)
+            by_target.setdefault(to_unit, []).append(record_id)
             entries.append(
                 entry_for(
                     instance, "hand_over", before={column: from_unit}, after={column: to_unit, "note": note}
                 )
             )
+        now = timezone.now()
+        for unit_id, ids in by_target.items():
+            for start in range(0, len(ids), 500):
+                self.model.objects.filter(pk__in=ids[start : start + 500]).update(
+                    **{column: unit_id, "updated_at": now}
+                )
+        self.after_move(moves)
         audit_write(actor=actor, entries=entries)
 
-    def after_move(self, instance, from_unit: int) -> None:
+    def after_move(self, moves: list[tuple[int, int, int]]) -> None:
         pass
 
 
@@ -69,8 +77,8 @@ class Projects(_UnitField):
     key = "targets.project"
     label = gettext_lazy("Projects")
 
-    def after_move(self, instance, from_unit: int) -> None:
-        _move_aggregates(instance, from_unit)
+    def after_move(self, moves: list[tuple[int, int, int]]) -> None:
+        projects_move_aggregates({record_id: (old, new) for record_id, old, new in moves})
 
 
 class Indicators(_UnitField):

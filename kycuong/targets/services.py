@@ -225,14 +225,61 @@ def project_update(*, actor, project: Project, changes: dict) -> Project:
 
 
 def _move_aggregates(project: Project, old_unit_id: int) -> None:
-    ProjectYear.objects.filter(project=project).update(responsible_unit_id=project.responsible_unit_id)
-    months: dict[tuple[int, int], int] = {}
-    for disbursement in Disbursement.objects.filter(project=project).only("plan_year", "paid_on", "amount"):
-        key = (disbursement.plan_year, progress.window_month(disbursement.plan_year, disbursement.paid_on))
-        months[key] = months.get(key, 0) + disbursement.amount
-    for (year, month), amount in months.items():
-        _add_unit_month(old_unit_id, year, month, -amount)
-        _add_unit_month(project.responsible_unit_id, year, month, amount)
+    projects_move_aggregates({project.pk: (old_unit_id, project.responsible_unit_id)})
+
+
+def projects_move_aggregates(moves: dict[int, tuple[int, int]]) -> None:
+    """Keep the pre-aggregates exact when projects change responsible unit: `moves` maps a project id to
+    (old unit id, new unit id). One pass over the projects' disbursements sums the change per (unit, plan
+    year, month); the UnitMonth rows concerned are locked and written in bulk."""
+    if not moves:
+        return
+    project_ids = list(moves)
+    by_target: dict[int, list[int]] = {}
+    for project_id, (_old, new) in moves.items():
+        by_target.setdefault(new, []).append(project_id)
+    for unit_id, ids in by_target.items():
+        for start in range(0, len(ids), 500):
+            ProjectYear.objects.filter(project_id__in=ids[start : start + 500]).update(
+                responsible_unit_id=unit_id
+            )
+    deltas: dict[tuple[int, int, int], int] = {}
+    for start in range(0, len(project_ids), 500):
+        sums = (
+            Disbursement.objects.filter(project_id__in=project_ids[start : start + 500])
+            .annotate(window_month=_window_month())
+            .values("project_id", "plan_year", "window_month")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for row in sums:
+            old, new = moves[row["project_id"]]
+            for unit_id, amount in ((old, -row["total"]), (new, row["total"])):
+                key = (unit_id, row["plan_year"], row["window_month"])
+                deltas[key] = deltas.get(key, 0) + amount
+    deltas = {key: amount for key, amount in deltas.items() if amount}
+    if not deltas:
+        return
+    UnitMonth.objects.bulk_create(
+        [UnitMonth(unit_id=u, year=y, month=m) for u, y, m in deltas],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    unit_ids = sorted({unit_id for unit_id, _y, _m in deltas})
+    rows = []
+    for start in range(0, len(unit_ids), 500):
+        rows += list(
+            UnitMonth.objects.select_for_update()
+            .filter(unit_id__in=unit_ids[start : start + 500], year__in={y for _u, y, _m in deltas})
+            .order_by("pk")
+        )
+    changed = []
+    for row in rows:
+        amount = deltas.get((row.unit_id, row.year, row.month))
+        if amount:
+            row.amount += amount
+            changed.append(row)
+    UnitMonth.objects.bulk_update(changed, ["amount"], batch_size=1000)
 
 
 def _check_amount(errors: dict, name: str, amount: int | None, *, allow_zero: bool) -> None:
@@ -498,16 +545,20 @@ def aggregates_rebuild(*, years: list[int] | None = None) -> None:
         _rebuild_unit_months(years)
 
 
+def _window_month():
+    """`progress.window_month` as an expression: the month of the payment, 13 for the carry-over January."""
+    return Case(
+        When(paid_on__year__gt=F("plan_year"), then=Value(progress.CARRY_OVER_MONTH)),
+        default=ExtractMonth("paid_on"),
+    )
+
+
 def _rebuild_unit_months(years: list[int] | None) -> None:
     disbursements = Disbursement.objects.all()
     if years is not None:
         disbursements = disbursements.filter(plan_year__in=years)
-    month = Case(
-        When(paid_on__year__gt=F("plan_year"), then=Value(progress.CARRY_OVER_MONTH)),
-        default=ExtractMonth("paid_on"),
-    )
     sums = (
-        disbursements.annotate(unit_id=F("project__responsible_unit_id"), window_month=month)
+        disbursements.annotate(unit_id=F("project__responsible_unit_id"), window_month=_window_month())
         .values("unit_id", "plan_year", "window_month")
         .annotate(total=Sum("amount"))
         .order_by()
