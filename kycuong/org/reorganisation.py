@@ -582,10 +582,12 @@ def _move_staff_and_posts(actor, event, plan: Plan, created: dict[int, int]) -> 
     moved_ids = {person_id for person_id, _from, _to in staff_moves}
     Staff.objects.bulk_update([p for p in staff if p.pk in moved_ids], ["unit"], batch_size=500)
     posts = list(
-        Post.objects.filter(unit_id__in=plan.closing_ids).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=close_day)
-        )
+        Post.objects.filter(unit_id__in=plan.closing_ids)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=close_day))
+        .select_related("unit")
     )
+    # the heirs themselves, so that the new posts' audit records name their unit without a query each
+    heir_units = Unit.objects.in_bulk({heir for heir in heirs.values() if heir is not None})
     ended, new_posts = [], []
     moved_staff = {person_id: heir for person_id, _from, heir in staff_moves}
     for post in posts:
@@ -604,7 +606,7 @@ def _move_staff_and_posts(actor, event, plan: Plan, created: dict[int, int]) -> 
             new_posts.append(
                 Post(
                     staff_id=post.staff_id,
-                    unit_id=heir,
+                    unit=heir_units[heir],
                     title=post.title,
                     role=PostRole.MEMBER,
                     start_date=event.effective_date,
@@ -844,11 +846,13 @@ def event_undo(*, actor, event: ReorganisationEvent) -> ReorganisationEvent:
                 entry_for(person, "update", before={"unit_id": to_unit}, after={"unit_id": from_unit})
             )
         Staff.objects.bulk_update(list(staff_by_id.values()), ["unit"], batch_size=500)
-        created_posts = list(Post.objects.filter(pk__in=changes.get("posts_created", [])))
+        created_posts = list(
+            Post.objects.filter(pk__in=changes.get("posts_created", [])).select_related("unit")
+        )
         entries += [entry_for(post, "delete", before=snapshot(post)) for post in created_posts]
         Post.objects.filter(pk__in=[post.pk for post in created_posts]).delete()
         ended = dict(changes.get("posts_ended", []))
-        posts = list(Post.objects.filter(pk__in=list(ended)))
+        posts = list(Post.objects.filter(pk__in=list(ended)).select_related("unit"))
         for post in posts:
             old = datetime.date.fromisoformat(ended[post.pk]) if ended[post.pk] else None
             entries.append(
@@ -856,9 +860,18 @@ def event_undo(*, actor, event: ReorganisationEvent) -> ReorganisationEvent:
             )
             post.end_date = old
         Post.objects.bulk_update(posts, ["end_date"], batch_size=500)
+        # one statement per earlier end of validity (nearly always: none)
+        reopened: dict[str | None, list[int]] = defaultdict(list)
+        for unit_id, old in changes.get("units_closed", []):
+            reopened[old].append(unit_id)
+        for old, unit_ids in reopened.items():
+            old_day = datetime.date.fromisoformat(old) if old else None
+            for start in range(0, len(unit_ids), 500):
+                Unit.objects.filter(pk__in=unit_ids[start : start + 500]).update(
+                    valid_to=old_day, updated_at=timezone.now()
+                )
         for unit_id, old in changes.get("units_closed", []):
             old_day = datetime.date.fromisoformat(old) if old else None
-            Unit.objects.filter(pk=unit_id).update(valid_to=old_day, updated_at=timezone.now())
             entries.append(
                 _unit_entry(
                     unit_id, "", "reopen", {"valid_to": event.effective_date - DAY}, {"valid_to": old_day}
@@ -888,17 +901,8 @@ def event_undo(*, actor, event: ReorganisationEvent) -> ReorganisationEvent:
             )
         created = list(Unit.objects.filter(pk__in=changes.get("created_units", [])))
         EventSuccessor.objects.filter(event=event, is_new=True).update(unit=None)
-        for unit in created:
-            entries.append(entry_for(unit, "delete", before=snapshot(unit)))
-            try:
-                with transaction.atomic():
-                    UnitClosure.objects.filter(descendant_id=unit.pk).delete()
-                    unit.delete()
-            except ProtectedError as error:
-                raise ValidationError(
-                    _("%(unit)s has records of its own since the reorganisation: it cannot be undone.")
-                    % {"unit": unit.name}
-                ) from error
+        entries += [entry_for(unit, "delete", before=snapshot(unit)) for unit in created]
+        _delete_created_units(created)
         if created:
             unit_tree_changed.send(sender=Unit, units=[unit.pk for unit in created])
             _forget_scope(actor)
@@ -910,6 +914,28 @@ def event_undo(*, actor, event: ReorganisationEvent) -> ReorganisationEvent:
         )
         audit_write(actor=actor, entries=entries)
     return event
+
+
+def _delete_created_units(created: list[Unit]) -> None:
+    """Remove the units an event created, all in one delete; if a record of its own protects one of them,
+    find which one (one by one, only then) to name it."""
+    try:
+        with transaction.atomic():
+            UnitClosure.objects.filter(descendant_id__in=[unit.pk for unit in created]).delete()
+            Unit.objects.filter(pk__in=[unit.pk for unit in created]).delete()
+        return
+    except ProtectedError:
+        pass
+    for unit in created:
+        try:
+            with transaction.atomic():
+                UnitClosure.objects.filter(descendant_id=unit.pk).delete()
+                unit.delete()
+        except ProtectedError as error:
+            raise ValidationError(
+                _("%(unit)s has records of its own since the reorganisation: it cannot be undone.")
+                % {"unit": unit.name}
+            ) from error
 
 
 # -- grants carried over -----------------------------------------------------------------------------------
