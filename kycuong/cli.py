@@ -12,6 +12,12 @@ def main() -> None:
     # Product commands are spelled with dashes (seed-demo); Django's modules use underscores.
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
+    # `--database-url` (generate-city) must choose the database before the settings are read.
+    for index, argument in enumerate(argv):
+        if argument == "--database-url" and index + 1 < len(argv):
+            os.environ["DATABASE_URL"] = argv[index + 1]
+        elif argument.startswith("--database-url="):
+            os.environ["DATABASE_URL"] = argument.split("=", 1)[1]
     execute_from_command_line(argv)
 
 

@@ -20,6 +20,7 @@ from kycuong.accounts.services import roles_sync
 from kycuong.core.audit import audit_write, entry_for, snapshot
 from kycuong.core.context import SystemActor
 from kycuong.core.text import fold
+from kycuong.org import hanoi2025
 from kycuong.org.models import (
     ADMINISTRATIVE_KINDS,
     Post,
@@ -142,6 +143,8 @@ class DemoContext:
     party_unit_for: dict[str, str] = field(default_factory=dict)
     staff_by_post: dict[tuple[str, str], Staff] = field(default_factory=dict)
     log: Callable[[str], None] = print
+    # Codes of the districts to load (None: all 30); the city-scale generator's small scale loads one.
+    district_codes: set[str] | None = None
 
 
 DemoLoader = Callable[[DemoContext], None]
@@ -204,6 +207,8 @@ def load_administrative_units(ctx: DemoContext) -> None:
     )
     with open(DATA_DIR / "hanoi_units_2024.csv", encoding="utf-8") as source:
         rows = list(csv.DictReader(source))
+    if ctx.district_codes is not None:
+        rows = [row for row in rows if row["district_code"] in ctx.district_codes]
     districts, wards = {}, []
     for row in rows:
         kind = DISTRICT_KINDS[row["district_type"]]
@@ -466,6 +471,8 @@ def load_demo_users(ctx: DemoContext) -> None:
         )
     )
     for username, role_code, unit_code, with_descendants, (staff_unit_code, staff_role) in DEMO_USERS:
+        if unit_code not in ctx.units:  # a partial city (district_codes) lacks some demo users' units
+            continue
         staff = ctx.staff_by_post.get((staff_unit_code, staff_role))
         family, _, given = staff.full_name.rpartition(" ") if staff else ("", "", username)
         user = User(
@@ -507,4 +514,37 @@ def seed_demo(*, log: Callable[[str], None] = print, today: datetime.date | None
         for name, loader in LOADERS:
             log(f"Loading {name}…")
             loader(ctx)
+        if ctx.today >= hanoi2025.EFFECTIVE_DATE:
+            log("Applying the Hanoi 2025 reorganisation…")
+            apply_hanoi_2025(ctx)
     return True
+
+
+def apply_hanoi_2025(ctx: DemoContext) -> None:
+    """The demo ends as Hanoi did: the 2025 reorganisation applied to everything loaded for 2024, open work
+    handed to the new wards and communes, and the demo users' grants decided by the system as an
+    administrator would on the page of proposed grants: a grant over a unit and its sub-units follows to
+    every successor; a grant over one unit alone follows the person to the unit they now work in."""
+    from kycuong.org.models import GrantProposal, ProposalState
+    from kycuong.org.reorganisation import event_apply, grant_proposal_decide
+
+    event = event_apply(actor=DEMO_ACTOR, event=hanoi2025.build_event(actor=DEMO_ACTOR, city_code=CITY_CODE))
+    demo_usernames = ["admin", *(username for username, *_rest in DEMO_USERS)]
+    proposals = list(
+        GrantProposal.objects.filter(
+            event=event, state=ProposalState.PROPOSED, user__username__in=demo_usernames
+        )
+        .select_related("user__staff")
+        .order_by("pk")
+    )
+    confirmed = 0
+    for proposal in proposals:
+        staff = proposal.user.staff
+        confirm = proposal.include_descendants or (staff is not None and staff.unit_id == proposal.to_unit_id)
+        grant_proposal_decide(actor=DEMO_ACTOR, proposal=proposal, confirm=confirm)
+        confirmed += confirm
+    ctx.log(
+        f"  {len(event.applied_changes['created_units'])} new units, "
+        f"{event.applied_changes['handed_over']} open records handed over, "
+        f"{confirmed} grants carried over"
+    )
