@@ -243,6 +243,9 @@ TASKS = {
     }
 }
 
+# How often each process compares its copy of the working-day calendar with the database (seconds): a change
+# made on one web node or worker is used by the others at most this long after it.
+CALENDAR_RECHECK_SECONDS = float(os.environ.get("CALENDAR_RECHECK_SECONDS", "5"))
 # A job still marked running after this long is taken to be abandoned by a worker on another machine.
 JOB_ABANDONED_AFTER_MINUTES = int(os.environ.get("JOB_ABANDONED_AFTER_MINUTES", "60"))
 

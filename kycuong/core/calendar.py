@@ -18,6 +18,7 @@ import time
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -25,8 +26,6 @@ from django.utils import timezone
 from .models import CalendarDay
 
 LEGAL_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-# How long a process trusts its cache before it looks whether another process changed the calendar.
-RECHECK_SECONDS = 5.0
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -76,7 +75,9 @@ class _DaysOffCache:
             self._checked_at = float("-inf")
 
     def refresh_if_stale(self) -> None:
-        if time.monotonic() - self._checked_at < RECHECK_SECONDS:
+        # How long a process trusts its cache before it looks whether another process (on this machine or
+        # another web node) changed the calendar.
+        if time.monotonic() - self._checked_at < settings.CALENDAR_RECHECK_SECONDS:
             return
         fingerprint = tuple(
             CalendarDay.objects.aggregate(

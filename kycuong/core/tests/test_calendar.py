@@ -4,6 +4,7 @@ import datetime
 from datetime import date
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,6 @@ from hypothesis import strategies as st
 
 from kycuong.accounts.models import Role
 from kycuong.accounts.roles import DEFAULT_ROLES
-from kycuong.core import calendar
 from kycuong.core.audit import audit_verify_chain
 from kycuong.core.calendar import (
     add_working_days,
@@ -284,7 +284,7 @@ def test_a_change_from_another_process_is_seen_after_the_recheck_interval(monkey
     # bulk_create sends no signal: as if another web worker had made the change.
     CalendarDay.objects.bulk_create([CalendarDay(day=wednesday, is_working_day=False, name="Nghỉ")])
     assert is_working_day(wednesday)  # this process still trusts its cache
-    monkeypatch.setattr(calendar, "RECHECK_SECONDS", 0)
+    monkeypatch.setattr(django_settings, "CALENDAR_RECHECK_SECONDS", 0)
     assert not is_working_day(wednesday)
 
 
