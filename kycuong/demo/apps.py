@@ -15,6 +15,7 @@ class DemoConfig(AppConfig):
         from . import inspections_data  # noqa: F401
         from . import processes_data  # noqa: F401
         from . import evaluations_data  # noqa: F401
+        from . import reports_data  # noqa: F401
 
     def demo_logins(self) -> list[tuple[str, str, str]]:
         """(username, role, unit code) of the demo users, when the demo data is loaded; else empty."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.dashboard import Figure, ModuleSummary, Period, registered_modules
 from kycuong.core.replica import reads_replica
 from kycuong.core.scoping import get_scoped_or_404, restrict
+from kycuong.core.text import search
 from kycuong.org.models import Unit
 
 from .models import Report, ReportFile, Signal, SignalThreshold, Subscription
@@ -182,6 +183,16 @@ def dashboard_unit_get(*, actor, unit_id: int) -> Unit:
 
 def dashboard_units(*, actor) -> QuerySet[Unit]:
     return restrict(Unit.objects.all(), actor, VIEW_DASHBOARD).order_by("depth", "name", "id")
+
+
+UNIT_SEARCH_LIMIT = 20
+
+
+def dashboard_units_search(*, actor, q: str) -> list[Unit]:
+    """The units whose dashboard the actor may open that match the words of `q` (with or without Vietnamese
+    marks), best matches first; units closed by a reorganisation are found too, for their past periods."""
+    units = search(restrict(Unit.objects.all(), actor, VIEW_DASHBOARD), q).select_related("parent")
+    return list(units.order_by("search_rank", "depth", "name", "id")[:UNIT_SEARCH_LIMIT])
 
 
 def _ranking(

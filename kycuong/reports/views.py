@@ -18,6 +18,8 @@ from . import selectors, services
 from .forms import PeriodForm, ReportRequestForm, SubscriptionForm, ThresholdForm
 from .models import ReportKind, Signal
 
+UNIT_QUERY_MAX = 100
+
 
 def _unit(request, unit_id: int | None):
     if unit_id:
@@ -53,6 +55,7 @@ def index(request):
     unit = _unit(request, unit_id)
     period = form.chosen_period()
     board = selectors.dashboard_build(actor=request.user, unit=unit, period=period)
+    unit_query = request.GET.get("unit_q", "").strip()[:UNIT_QUERY_MAX]
     context = {
         "form": form,
         "unit": unit,
@@ -66,6 +69,11 @@ def index(request):
         else None,
         "may_report": can(request.user, selectors.ADD_REPORT, unit.pk),
         "period_query": _period_query(request),
+        "kept_fields": [(name, value) for name, value in request.GET.items() if name != "unit_q"],
+        "unit_query": unit_query,
+        "unit_matches": selectors.dashboard_units_search(actor=request.user, q=unit_query)
+        if unit_query
+        else None,
     }
     template = "reports/dashboard.html#board" if is_htmx(request) else "reports/dashboard.html"
     return render(request, template, context)
@@ -74,6 +82,7 @@ def index(request):
 def _period_query(request) -> str:
     query = request.GET.copy()
     query.pop("unit", None)
+    query.pop("unit_q", None)
     return query.urlencode()
 
 

@@ -136,3 +136,21 @@ def test_demo_tasks_tell_a_story(demo):
     mine = task_list(actor=ward_staff, filters=TaskFilters(scope="mine"))
     assert mine.exists() and all(task.lead_unit.code == "00337" for task in mine)
     assert not task_list(actor=ward_staff, filters=TaskFilters()).exclude(lead_unit__code="00337").exists()
+
+
+def test_demo_reports_are_asked_for_by_the_leaders(demo):
+    from kycuong.reports.models import Report, ReportKind, ReportState, Subscription
+
+    leader = User.objects.get(username="lanhdao.thanhpho")
+    reports = Report.objects.select_related("unit", "requested_by")
+    assert {(r.requested_by.username, r.unit.code, r.kind) for r in reports} == {
+        ("lanhdao.thanhpho", "01", ReportKind.REVIEW),
+        ("lanhdao.thanhpho", "01", ReportKind.YEAR),
+        ("truong.hoangmai", "008", ReportKind.YEAR),
+    }
+    # Waiting for the worker, which `kycuong serve` runs beside the web server.
+    assert {r.state for r in reports} == {ReportState.QUEUED}
+    review = reports.get(kind=ReportKind.REVIEW)
+    assert review.directive == "Chỉ thị số 24-CT/TU" and review.years == 2
+    assert "24-CT/TU" in review.title
+    assert Subscription.objects.filter(user=leader, unit__code="01", active=True).count() == 1

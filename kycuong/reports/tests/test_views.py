@@ -149,3 +149,21 @@ def test_subscriptions_page_matrix(tasks_world, client, login):
     assert Subscription.objects.get().active
     assert login(head).post(cancel).status_code == 302
     assert not Subscription.objects.get().active
+
+
+def test_dashboard_unit_search_finds_only_units_in_scope_and_keeps_the_period(tasks_world, login):
+    client = login(tasks_world.user("hoangmai_head"))
+    page = client.get(dashboard_url(tasks_world.hoangmai, unit_q="hoang liet"))
+    assert page.status_code == 200
+    assert page.context["unit_matches"] == [tasks_world.hoangliet]
+    html = page.content.decode()
+    # The match opens the ward's dashboard for the same period; the board stays on the unit shown.
+    assert f"?unit={tasks_world.hoangliet.pk}&amp;period=month&amp;year=2025&amp;month=1" in html
+    assert page.context["unit"] == tasks_world.hoangmai
+    # A ward of another district exists but lies outside the head's grants: not found.
+    outside = client.get(dashboard_url(tasks_world.hoangmai, unit_q="Phúc Xá"))
+    assert outside.context["unit_matches"] == []
+    assert "Không có đơn vị nào" in outside.content.decode()
+    assert tasks_world.phucxa.name not in outside.content.decode()
+    # Without a query there is no result list at all.
+    assert client.get(dashboard_url(tasks_world.hoangmai)).context["unit_matches"] is None
