@@ -49,6 +49,14 @@ class ValidityQuerySet(models.QuerySet):
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
 
+    def valid_during(self, start: datetime.date, end: datetime.date):
+        """In force on at least one day from `start` to `end`: a period's structure, old and new units
+        alike when a reorganisation falls inside it."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=end),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=start),
+        )
+
 
 class Unit(SearchableModel):
     """A node of the organisation tree: an administrative unit, agency, Party organisation or other body.

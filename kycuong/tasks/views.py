@@ -299,16 +299,37 @@ def unit_summary(request):
         f"unit={unit.pk}&descendants={'on' if with_descendants else ''}"
         f"&due_from={due_from.isoformat()}&due_to={due_to.isoformat()}"
     )
-    from kycuong.org.selectors import unit_list
+    from kycuong.org.selectors import (
+        ComparableResult,
+        comparable_figures,
+        comparable_predecessors,
+        unit_list,
+    )
+
+    from .handover import COMPARABLE
 
     by_child = selectors.sub_unit_task_summaries(
         actor=request.user, unit_id=unit.pk, due_from=due_from, due_to=due_to
     )
-    children = [
-        (child, by_child[child.pk])
-        for child in unit_list(actor=request.user, parent_id=unit.pk)
-        if child.pk in by_child
-    ]
+    # the sub-units of the period's structure: for 2024, the wards of 2024, even those closed since
+    sub_units = unit_list(actor=request.user, parent_id=unit.pk, include_expired=True).valid_during(
+        due_from, due_to
+    )
+    children = [(child, by_child[child.pk]) for child in sub_units if child.pk in by_child]
+    comparable = None
+    if comparable_predecessors(unit=unit):
+        # the period's figures on today's structure: the unit's own plus its predecessors' shares
+        source = COMPARABLE[0]
+        comparable = ComparableResult(
+            source,
+            comparable_figures(
+                unit=unit,
+                figures_of=lambda unit_id: source.figures(
+                    actor=request.user, unit_id=unit_id, date_from=due_from, date_to=due_to
+                ),
+                keys=[key for key, _label in source.columns],
+            ),
+        )
     context = {
         "unit": unit,
         "summary": summary,
@@ -317,6 +338,7 @@ def unit_summary(request):
         "base": base,
         "with_descendants": with_descendants,
         "children": children,
+        "comparable": comparable,
     }
     return render(request, "tasks/unit_summary.html", context)
 
