@@ -15,6 +15,7 @@ import datetime
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -147,7 +148,7 @@ def requeue_abandoned_jobs(now: datetime.datetime | None = None) -> list[str]:
 
 
 def _requeue_abandoned_in_redis(backend, stale_before: datetime.datetime) -> list[str]:
-    requeued = []
+    requeued = _enqueue_lost_periodic_runs(backend)
     for job_id, taker in backend.running_jobs().items():
         started = backend.redis.hget(backend.job_key(job_id), "started_at")
         started_at = datetime.datetime.fromisoformat(started) if started else None
@@ -156,3 +157,32 @@ def _requeue_abandoned_in_redis(backend, stale_before: datetime.datetime) -> lis
             logger.warning("Job %s was abandoned by worker %s: queued again", job_id, taker)
             requeued.append(job_id)
     return requeued
+
+
+# A periodic run is pushed to Redis when its ScheduledRun row commits; a scheduler that died in between
+# left the slot taken with no job. Runs this recent are looked at (finished jobs are kept far longer).
+LOST_RUN_GRACE = datetime.timedelta(minutes=2)
+LOST_RUN_HORIZON = datetime.timedelta(days=1)
+
+
+def _enqueue_lost_periodic_runs(backend) -> list[str]:
+    now = timezone.now()
+    runs = ScheduledRun.objects.filter(
+        job__in=list(PERIODIC_JOBS),
+        enqueued_at__gte=now - LOST_RUN_HORIZON,
+        enqueued_at__lt=now - LOST_RUN_GRACE,
+    ).exclude(task_result_id="")
+    enqueued = []
+    for run in runs:
+        if backend.redis.exists(backend.job_key(run.task_result_id)):
+            continue
+        # Taken by this scheduler first, so that two schedulers never both queue it.
+        marker = f"requeue-{uuid.uuid4().hex}"
+        taken = ScheduledRun.objects.filter(pk=run.pk, task_result_id=run.task_result_id)
+        if not taken.update(task_result_id=marker):
+            continue
+        result = PERIODIC_JOBS[run.job].enqueue()
+        ScheduledRun.objects.filter(pk=run.pk).update(task_result_id=str(result.id))
+        logger.warning("Periodic job %s (slot %s) never reached the queue: queued again", run.job, run.slot)
+        enqueued.append(str(result.id))
+    return enqueued

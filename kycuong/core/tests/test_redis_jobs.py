@@ -2,6 +2,7 @@
 test's own, removed afterwards). Redis is part of the platform like PostgreSQL: if it does not answer, these
 tests fail and say so."""
 
+import datetime
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import redis
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 
 from kycuong.core.jobs import enqueue_due_jobs, requeue_abandoned_jobs
 from kycuong.core.models import ScheduledRun
@@ -107,6 +109,19 @@ def test_jobs_run_once_with_their_results_kept_in_redis(queue):
     assert queue.run(elsewhere.id, "another-machine-4242") is False
     assert queue.run(elsewhere.id, "this-machine-1") is True
     assert queue.get_result(elsewhere.id).worker_ids == ["another-machine-4242", "this-machine-1"]
+
+    # A periodic run whose scheduler died between its commit and the push is queued again, once.
+    lost = ScheduledRun.objects.create(
+        job="audit-verify",
+        slot="lost",
+        task_result_id="never-pushed",
+        enqueued_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    requeued = requeue_abandoned_jobs()
+    lost.refresh_from_db()
+    assert requeued == [lost.task_result_id]
+    assert queue.get_result(lost.task_result_id).task.name == "verify_audit_chain"
+    assert requeue_abandoned_jobs() == []
 
 
 def _worker(queue, *arguments: str) -> subprocess.Popen:

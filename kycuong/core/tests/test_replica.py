@@ -21,13 +21,11 @@ from kycuong.core.replica import (
 from kycuong.org.models import Unit
 from kycuong.reports.selectors import dashboard_build
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the replica is a second PostgreSQL database; the embedded SQLite has no replicas",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the replica is a second PostgreSQL database; the embedded SQLite has no replicas",
+)
 
 ONLY_ON_REPLICA = "Phường chỉ có trên bản sao"
 MONTH = Period(datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
@@ -72,6 +70,7 @@ def _children(board) -> set[str]:
     return {unit.name for unit in board.children}
 
 
+@on_postgresql
 def test_report_reads_go_to_the_replica_until_the_unit_of_work_writes(replica):
     # One test, because each test that commits costs a flush of the whole database.
     leader = replica.users["city_leader"]
@@ -112,6 +111,7 @@ def test_report_reads_go_to_the_replica_until_the_unit_of_work_writes(replica):
     assert router.allow_migrate(REPLICA, "org") is False
 
 
+@on_postgresql
 def test_the_dashboard_page_reads_the_replica_within_the_scope_of_the_user(replica, client):
     url = reverse("reports:index") + f"?unit={replica.hoangmai.pk}"
     client.force_login(replica.users["hoangmai_head"])
