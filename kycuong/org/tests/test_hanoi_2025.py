@@ -1,20 +1,30 @@
-"""The whole Hanoi 2025 reorganisation applied to the demo data by the `reorganise-hanoi-2025` command."""
+"""The whole Hanoi 2025 reorganisation applied to the demo data: `seed_demo` ends by applying it (the same
+event the `reorganise-hanoi-2025` command builds), and the command then finds it applied."""
 
 import csv
 import datetime
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
 
-from kycuong.accounts.models import User
+from kycuong.accounts.models import Grant, User
 from kycuong.core.audit import audit_verify_chain
 from kycuong.core.context import SystemActor
 from kycuong.demo.loader import seed_demo
 from kycuong.org import handover
 from kycuong.org.hanoi2025 import TITLE
-from kycuong.org.models import EventLink, EventState, GrantProposal, ReorganisationEvent, Unit, UnitKind
+from kycuong.org.models import (
+    EventLink,
+    EventState,
+    GrantProposal,
+    ProposalState,
+    ReorganisationEvent,
+    Unit,
+    UnitKind,
+)
 from kycuong.org.reorganisation import grant_proposal_decide
 from kycuong.org.selectors import unit_list
 from kycuong.tasks.tally import tally_differences
@@ -28,9 +38,9 @@ WARD_KINDS = [UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP]
 
 @pytest.fixture(scope="module")
 def reorganised_demo(django_db_setup, django_db_blocker):
-    """The demo seeded once, the command run on it once, in a transaction rolled back after the module (not
-    a flush, which would also remove the rows that data migrations put in for the tests that follow); each
-    test runs in a savepoint inside it."""
+    """The demo seeded once (the event applied by it), the command run on it once, in a transaction rolled
+    back after the module (not a flush, which would also remove the rows that data migrations put in for the
+    tests that follow); each test runs in a savepoint inside it."""
     with django_db_blocker.unblock(), transaction.atomic():
         assert seed_demo(log=lambda message: None)
         call_command("reorganise_hanoi_2025", verbosity=0)
@@ -86,7 +96,7 @@ def test_every_old_ward_is_mapped_and_no_open_record_is_left_on_a_closed_unit(re
 
 def test_the_demo_users_grants_follow_once_confirmed(reorganised_demo):
     head = User.objects.get(username="truong.hoangmai")
-    proposals = GrantProposal.objects.filter(user=head)
+    proposals = GrantProposal.objects.filter(user=head, state=ProposalState.CONFIRMED)
     hoangmai_wards = set(
         Unit.objects.get(code="008").children.filter(kind__in=WARD_KINDS).values_list("pk", flat=True)
     )
@@ -97,14 +107,32 @@ def test_the_demo_users_grants_follow_once_confirmed(reorganised_demo):
     )
     assert {p.to_unit_id for p in proposals} == expected
     assert all(p.role_code == "unit_head" and p.include_descendants for p in proposals)
-    # before confirming, the new wards are outside the head's scope
-    assert not unit_list(actor=head, valid_on=datetime.date(2026, 1, 1), kind=UnitKind.WARD).exists()
-    admin = SystemActor("test-admin", kind="command")
-    for proposal in proposals:
-        grant_proposal_decide(actor=admin, proposal=proposal, confirm=True)
-    head = User.objects.get(pk=head.pk)
     visible = set(unit_list(actor=head, valid_on=datetime.date(2026, 1, 1)).values_list("pk", flat=True))
-    assert expected <= visible
+    assert visible == expected
+    # a grant over one ward alone follows its holder to the ward they now work in, not to every part
+    staff_user = User.objects.get(username="canbo.hoangliet")
+    decided = dict(
+        GrantProposal.objects.filter(user=staff_user).values_list("to_unit__code", "state")
+    )
+    assert len(decided) > 1 and decided.pop(staff_user.staff.unit.code) == ProposalState.CONFIRMED
+    assert set(decided.values()) == {ProposalState.REJECTED}
+
+
+def test_a_proposal_still_open_gives_nothing_until_an_administrator_confirms_it(reorganised_demo):
+    event = ReorganisationEvent.objects.get(title=TITLE)
+    proposal = GrantProposal.objects.filter(event=event, state=ProposalState.CONFIRMED).first()
+    user, unit_id = proposal.user, proposal.to_unit_id
+    # the same proposal as if no one had decided yet: the grant it made goes, the unit leaves the scope
+    Grant.objects.filter(pk=proposal.created_grant_id).delete()
+    GrantProposal.objects.filter(pk=proposal.pk).update(state=ProposalState.PROPOSED, created_grant_id=None)
+    user = User.objects.get(pk=user.pk)
+    assert unit_id not in set(unit_list(actor=user).values_list("pk", flat=True))
+    outsider = User.objects.get(username="canbo.phucxa")
+    with pytest.raises(PermissionDenied):
+        grant_proposal_decide(actor=outsider, proposal=proposal, confirm=True)
+    grant_proposal_decide(actor=SystemActor("test-admin", kind="command"), proposal=proposal, confirm=True)
+    user = User.objects.get(pk=user.pk)
+    assert unit_id in set(unit_list(actor=user).values_list("pk", flat=True))
 
 
 def test_a_second_run_changes_nothing(reorganised_demo, capsys):
