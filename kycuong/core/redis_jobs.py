@@ -16,6 +16,7 @@ import datetime
 import json
 import logging
 import signal
+import threading
 import time
 import uuid
 from traceback import format_exception
@@ -232,12 +233,22 @@ class RedisBackend(BaseTaskBackend):
         def stop(signum, frame):
             stopping.append(signum)
 
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        signals = (signal.SIGTERM, signal.SIGINT) if in_main_thread else ()
+        previous = {sig: signal.signal(sig, stop) for sig in signals}
         done = 0
         try:
             while not stopping:
                 close_old_connections()
-                job_id = self.take(worker_id)
+                try:
+                    job_id = self.take(worker_id)
+                except redis.ConnectionError as error:
+                    if batch:
+                        raise
+                    # Redis restarting: a long-running worker waits for it rather than exit.
+                    logger.warning("Redis at %s does not answer: %s", self.url, error)
+                    time.sleep(max(interval, 5.0))
+                    continue
                 if job_id is None:
                     if batch:
                         break
