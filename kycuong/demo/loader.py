@@ -503,8 +503,12 @@ def demo_loaded() -> bool:
     return Unit.objects.filter(code=CITY_CODE).exists() and User.objects.filter(username="admin").exists()
 
 
-def seed_demo(*, log: Callable[[str], None] = print, today: datetime.date | None = None) -> bool:
-    """Load every registered demo data set once; False when the demo data is there already."""
+def seed_demo(
+    *, log: Callable[[str], None] = print, today: datetime.date | None = None, reorganise: bool = True
+) -> bool:
+    """Load every registered demo data set once; False when the demo data is there already. With
+    `reorganise=False` the demo stays on the 2024 structure (the reorganisation benchmark applies the event
+    itself)."""
     if demo_loaded():
         return False
     if Unit.objects.exists():
@@ -514,7 +518,7 @@ def seed_demo(*, log: Callable[[str], None] = print, today: datetime.date | None
         for name, loader in LOADERS:
             log(f"Loading {name}…")
             loader(ctx)
-        if ctx.today >= hanoi2025.EFFECTIVE_DATE:
+        if reorganise and ctx.today >= hanoi2025.EFFECTIVE_DATE:
             log("Applying the Hanoi 2025 reorganisation…")
             apply_hanoi_2025(ctx)
     return True
