@@ -1,4 +1,9 @@
-"""The audit service: every change writes one hash-chained record in the transaction that makes it."""
+"""The audit service: every change writes one hash-chained record in the transaction that makes it.
+
+Records are appended to one of several chains (`AuditChainHead` rows). A writer takes a chain that no other
+open transaction holds, so concurrent writers do not wait for each other; within a chain, records follow one
+another exactly as in a single chain. See docs/architecture.md, "The audit chain".
+"""
 
 import datetime
 import decimal
@@ -9,13 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .context import SystemActor, actor_label, current_request_id
 from .models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
+# How many chains may exist; a new one is opened only when every existing chain is held by another writer.
+DEFAULT_CHAINS = 16
 # Never copied into an audit record, whatever the model.
 SECRET_FIELDS = frozenset({"password", "token_hash"})
 # Kept by the database or the model itself: recording them would only add noise to every diff.
@@ -97,6 +105,22 @@ def scope_unit_id(instance: models.Model) -> int | None:
     return getattr(value, value._meta.get_field(last).attname)
 
 
+def loaded_unit_name(instance: models.Model) -> str | None:
+    """The name of the object's unit when the instance already holds it (no query), else None."""
+    path = getattr(type(instance), "SCOPE_UNIT_FIELD", None)
+    if path is None or path in ("pk", "id"):
+        return None
+    value: Any = instance
+    for hop in path.split("__"):
+        field = value._meta.get_field(hop)
+        if not field.is_relation or not field.many_to_one or not field.is_cached(value):
+            return None
+        value = getattr(value, hop)
+        if value is None:
+            return None
+    return getattr(value, "name", None) if value._meta.label_lower == "org.unit" else None
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     action: str
@@ -106,6 +130,8 @@ class AuditEntry:
     unit_id: int | None = None
     before: dict | None = None
     after: dict | None = None
+    # The unit's name when the caller has it at hand; audit_write reads the others in one query.
+    unit_label: str | None = None
 
 
 def entry_for(instance: models.Model, action: str, *, before=None, after=None) -> AuditEntry:
@@ -118,6 +144,7 @@ def entry_for(instance: models.Model, action: str, *, before=None, after=None) -
         unit_id=unit_id,
         before=before,
         after=after,
+        unit_label=loaded_unit_name(instance) if unit_id else None,
     )
 
 
@@ -130,24 +157,88 @@ def _unit_labels(unit_ids: set[int]) -> dict[int, str]:
     return dict(unit_model.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
 
 
+def _max_chains() -> int:
+    return max(1, int(getattr(settings, "AUDIT_CHAINS", DEFAULT_CHAINS)))
+
+
+# PostgreSQL: lock the first chain no other transaction holds (the one this connection used last, if free),
+# then draw the new ids from the sequence. The lateral draw runs after the lock is taken, so within a chain
+# ids always grow in the order the records are appended.
+_TAKE_FREE_CHAIN = """
+SELECT head.id, head.last_id, head.last_hash, ids.ids
+FROM (
+    SELECT id, last_id, last_hash FROM core_auditchainhead
+    ORDER BY id = %s DESC, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+) AS head
+CROSS JOIN LATERAL (
+    SELECT array_agg(nextval('core_auditrecord_id_seq') ORDER BY n) AS ids
+    FROM generate_series(1, %s + 0 * head.id) AS n
+) AS ids
+"""
+_TAKE_CHAIN = """
+SELECT head.id, head.last_id, head.last_hash, ids.ids
+FROM (SELECT id, last_id, last_hash FROM core_auditchainhead WHERE id = %s FOR UPDATE) AS head
+CROSS JOIN LATERAL (
+    SELECT array_agg(nextval('core_auditrecord_id_seq') ORDER BY n) AS ids
+    FROM generate_series(1, %s + 0 * head.id) AS n
+) AS ids
+"""
+
+
+def _open_chain() -> None:
+    """Add the next chain (every existing one is busy); two writers adding it at once make one chain."""
+    next_id = (AuditChainHead.objects.aggregate(models.Max("id"))["id__max"] or 0) + 1
+    if next_id <= _max_chains():
+        AuditChainHead.objects.bulk_create([AuditChainHead(id=next_id)], ignore_conflicts=True)
+
+
+def _take_chain(count: int) -> tuple[int, int, str, list[int]]:
+    """Lock a chain for the rest of the transaction: (chain, last id, last hash, `count` new record ids)."""
+    preferred = getattr(connection, "kycuong_audit_chain", 1)
+    if connection.vendor != "postgresql":
+        # SQLite: the transaction already holds the database's only write lock, so one chain serves.
+        head, _ = AuditChainHead.objects.get_or_create(pk=1)
+        last = AuditRecord.objects.aggregate(models.Max("id"))["id__max"] or 0
+        return head.id, head.last_id, head.last_hash, list(range(last + 1, last + count + 1))
+    with connection.cursor() as cursor:
+        for _attempt in range(3):
+            cursor.execute(_TAKE_FREE_CHAIN, [preferred, count])
+            row = cursor.fetchone()
+            if row is not None:
+                break
+            _open_chain()
+        else:
+            # More writers than chains: wait for one. This transaction holds no chain yet (it would have been
+            # offered the one it holds), so waiting cannot deadlock on chains.
+            chains = AuditChainHead.objects.count()
+            cursor.execute(_TAKE_CHAIN, [1 + connection.connection.info.backend_pid % chains, count])
+            row = cursor.fetchone()
+    connection.kycuong_audit_chain = row[0]
+    return row[0], row[1], row[2], list(row[3])
+
+
 def audit_write(*, actor, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
-    """Append records to the chain. Must run inside the caller's transaction, so both commit or neither."""
+    """Append records to a chain. Must run inside the caller's transaction, so both commit or neither."""
     entries = list(entries)
     if not entries:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Audit records are written inside the transaction of the change they record.")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    labels = _unit_labels({entry.unit_id for entry in entries if entry.unit_id})
+    labels = {entry.unit_id: entry.unit_label for entry in entries if entry.unit_id and entry.unit_label}
+    labels.update(_unit_labels({entry.unit_id for entry in entries if entry.unit_id} - labels.keys()))
+    chain, last_id, last_hash, ids = _take_chain(len(entries))
     now = timezone.now()
     actor_id = None if isinstance(actor, SystemActor) else getattr(actor, "pk", None)
     label = actor_label(actor)
     request_id = current_request_id()
     records = []
-    last_id, last_hash = head.last_id, head.last_hash
-    for entry in entries:
+    for entry, record_id in zip(entries, ids, strict=True):
         record = AuditRecord(
-            id=last_id + 1,
+            id=record_id,
+            chain=chain,
+            prev_id=last_id or None,
             created_at=now,
             actor_id=actor_id,
             actor_label=label,
@@ -166,8 +257,7 @@ def audit_write(*, actor, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
         records.append(record)
         last_id, last_hash = record.id, record.hash
     AuditRecord.objects.bulk_create(records, batch_size=500)
-    head.last_id, head.last_hash = last_id, last_hash
-    head.save(update_fields=["last_id", "last_hash"])
+    AuditChainHead.objects.filter(pk=chain).update(last_id=last_id, last_hash=last_hash)
     return records
 
 
@@ -191,6 +281,9 @@ def audit_event(*, actor, action: str, instance: models.Model, details: dict | N
     return audit_write(actor=actor, entries=[entry_for(instance, action, after=details)])[0]
 
 
+END_MISMATCH = "the chain's head does not name its last record: records at the end are missing or were added"
+
+
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
@@ -203,21 +296,36 @@ class ChainReport:
 
 
 def audit_verify_chain() -> ChainReport:
-    """Recompute every record's hash and link; report the first record that does not fit."""
-    expected_prev = GENESIS_HASH
-    expected_id = 1
+    """Recompute every record's hash and link; report the first record that does not fit.
+
+    Records are read once in id order. Within a chain ids grow in the order records were appended, so each
+    record must name the last record seen in its chain as its predecessor (`prev_id`) and carry that
+    record's hash; a chain's head must name its last record. A changed record fails its hash, a removed one
+    leaves a link to a record that is not there, an inserted one breaks the link of the record after it or
+    the head.
+    """
+    tails: dict[int, tuple[int | None, str]] = {}  # chain -> (last id, last hash) seen so far
     checked = 0
     for record in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
-        if record.id != expected_id:
-            return ChainReport(checked, expected_id, f"record {expected_id} is missing")
-        if record.prev_hash != expected_prev:
+        last_id, last_hash = tails.get(record.chain, (None, GENESIS_HASH))
+        if record.prev_id != last_id:
+            if record.prev_id is not None and (last_id is None or record.prev_id > last_id):
+                return ChainReport(checked, record.prev_id, f"record {record.prev_id} is missing")
+            return ChainReport(checked, record.id, "it does not follow the last record of its chain")
+        if record.prev_hash != last_hash:
             return ChainReport(checked, record.id, "its previous hash does not match the record before it")
         if record_hash(hashed_fields(record)) != record.hash:
             return ChainReport(checked, record.id, "its content does not match its hash")
-        expected_prev = record.hash
-        expected_id += 1
+        tails[record.chain] = (record.id, record.hash)
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head and (head.last_id != checked or head.last_hash != expected_prev):
-        return ChainReport(checked, checked + 1, "records at the end of the chain are missing")
+    heads = {head.id: head for head in AuditChainHead.objects.all()}
+    for chain, (last_id, last_hash) in sorted(tails.items()):
+        head = heads.get(chain)
+        if head is None:
+            return ChainReport(checked, last_id, f"the head of chain {chain} is missing")
+        if head.last_id != last_id or head.last_hash != last_hash:
+            return ChainReport(checked, head.last_id, END_MISMATCH)
+    for chain, head in sorted(heads.items()):
+        if chain not in tails and head.last_id:
+            return ChainReport(checked, head.last_id, END_MISMATCH)
     return ChainReport(checked)

@@ -28,13 +28,18 @@ class SearchableModel(models.Model):
 
 
 class AuditRecord(models.Model):
-    """An append-only, hash-chained record of one change. The id is the position in the chain.
+    """An append-only, hash-chained record of one change.
+
+    Ids grow with time across the whole log (gaps are normal: a transaction that rolls back uses ids up).
+    Each record belongs to one chain and names the record before it in that chain (`prev_id`, `prev_hash`).
 
     Actor and unit are kept as plain ids with a text snapshot, not foreign keys: nothing that happens to a
     user or a unit later may cascade into, block, or rewrite the record of what they did.
     """
 
     id = models.BigIntegerField(primary_key=True)
+    chain = models.PositiveSmallIntegerField(_("chain"), default=1)
+    prev_id = models.BigIntegerField(_("previous record"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     actor_label = models.CharField(_("actor"), max_length=150)
@@ -68,7 +73,10 @@ class AuditRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row holding the chain's last position and hash; locking it serialises audit writers."""
+    """One row per chain (the id is the chain's number) holding its last record's id and hash.
+
+    A writer locks one chain's row until its transaction ends; writers on different chains do not wait.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)
