@@ -14,6 +14,7 @@ from kycuong.core.context import SystemActor
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
+from kycuong.satisfaction.services import survey_templates_forget
 
 # The demo seeded by tests: fewer generated ratings, finished cases and projects keep it quick to seed, and
 # the pages and figures look the same.
@@ -57,6 +58,14 @@ def fresh_calendar():
     calendar_cache_clear()
     yield
     calendar_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_survey_templates():
+    # So does the public form's template cache.
+    survey_templates_forget()
+    yield
+    survey_templates_forget()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 transaction; a rating also adds its counts to its service point's daily and monthly rows there."""
 
 import datetime
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -135,17 +136,41 @@ def survey_templates_ensure(*, actor) -> list[SurveyTemplate]:
     return created
 
 
+# The template in force per (form, day), kept by each process for a short while: the public form reads it on
+# every submission, and templates change only by an administrator's hand. A change in this process empties it
+# at once (signals in apps.py); other processes see it within TEMPLATE_CACHE_SECONDS.
+TEMPLATE_CACHE_SECONDS = 30
+_templates: dict[tuple[str, datetime.date], tuple[float, SurveyTemplate | None]] = {}
+
+
+def survey_templates_forget(*_args, **_kwargs) -> None:
+    """Forget the templates this process keeps (receiver of template and question changes)."""
+    _templates.clear()
+
+
+def survey_template_changed(sender, using=None, **kwargs) -> None:
+    """Emptied now and again once the change commits, in case another thread read the old one meanwhile."""
+    survey_templates_forget()
+    transaction.on_commit(survey_templates_forget, using=using)
+
+
 def template_for(form_kind: str, day: datetime.date) -> SurveyTemplate | None:
     """The template of that form in force on `day` (the latest one to start, if periods overlap)."""
     from django.db.models import Q
 
-    return (
+    key = (form_kind, day)
+    kept = _templates.get(key)
+    if kept is not None and time.monotonic() - kept[0] < TEMPLATE_CACHE_SECONDS:
+        return kept[1]
+    template = (
         SurveyTemplate.objects.prefetch_related("questions")
         .filter(form_kind=form_kind, valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .order_by("-valid_from", "-id")
         .first()
     )
+    _templates[key] = (time.monotonic(), template)
+    return template
 
 
 # --- service points ---
@@ -336,10 +361,14 @@ def _relax_commit_durability() -> None:
 
 
 def _store(actor, ratings: list[Rating]) -> list[Rating]:
-    """Insert ratings, their counts and one audit record each, in the caller's transaction."""
+    """Insert ratings, their counts and one audit record each, in the caller's transaction.
+
+    The counts come last: their rows are shared by every rating of the service point that day and month,
+    and their locks are held until the commit, so they are taken as late as possible.
+    """
     Rating.objects.bulk_create(ratings, batch_size=500)
-    add_to_counts(ratings)
     audit_write(actor=actor, entries=[_rating_entry(rating) for rating in ratings])
+    add_to_counts(ratings)
     return ratings
 
 
@@ -390,6 +419,8 @@ def rating_submit(
         contact_email=contact_email.strip()[:254],
         **factor_counts(questions, cleaned),
     )
+    if ServicePoint._meta.get_field("unit").is_cached(service_point):
+        rating.unit = service_point.unit  # so that the audit record takes the unit's name from it
     used = _("A rating has already been given for this dossier or receipt code.")
     if (
         rating.receipt_code

@@ -256,3 +256,38 @@ def test_template_validity_keeps_old_ratings_with_their_template(rate, points):
     assert services.template_for(FormKind.SURVEY, datetime.date(2026, 2, 1)) == new
     assert services.template_for(FormKind.SURVEY, datetime.date(2025, 6, 1)) == old
     assert Rating.objects.get(pk=rating.pk).template == old
+
+
+def test_the_template_in_force_is_kept_and_a_new_one_is_seen_at_once(points, django_assert_num_queries):
+    from kycuong.satisfaction.models import FormKind, Question, SurveyTemplate
+
+    day = services.today()
+    first = services.template_for(FormKind.KIOSK, day)
+    with django_assert_num_queries(0):
+        assert services.template_for(FormKind.KIOSK, day) == first
+    newer = SurveyTemplate.objects.create(
+        code="KIOSK-2", name="Đánh giá nhanh", form_kind=FormKind.KIOSK, valid_from=first.valid_from
+    )
+    Question.objects.create(template=newer, position=1, factor="visit", text="Ông/Bà hài lòng không?")
+    found = services.template_for(FormKind.KIOSK, day)
+    assert found == newer
+    assert [question.text for question in found.questions.all()] == ["Ông/Bà hài lòng không?"]
+
+
+def test_a_rating_costs_a_fixed_number_of_queries(rate, points):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rate(access=5)  # the template is read once per process
+    with CaptureQueriesContext(connection) as captured:
+        rate(access=4, procedure=5)
+    statements = [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    # The rating, taking a chain (PostgreSQL: with the commit setting before; SQLite: its head and the last
+    # id), the audit record, the chain's head, the daily and monthly counts. The unit's name for the audit
+    # record comes with the service point.
+    assert len(statements) == 7, statements
+    assert not any("org_unit" in sql for sql in statements)
