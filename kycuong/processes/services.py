@@ -278,9 +278,19 @@ def _instance_url(instance: ProcessInstance) -> str:
 
 
 def _sync(
-    *, actor, instance: ProcessInstance, workflow, now: datetime.datetime, entries: list, new: bool = False
+    *,
+    actor,
+    instance: ProcessInstance,
+    workflow,
+    now: datetime.datetime,
+    entries: list,
+    new: bool = False,
+    figures: list | None = None,
 ) -> list:
-    """Make the step rows and the instance's columns agree with the engine; returns the new steps."""
+    """Make the step rows and the instance's columns agree with the engine; returns the new steps.
+
+    A finished instance is counted at once, or added to `figures` for the caller to count later.
+    """
     definition = instance.definition
     specs = _step_specs(definition)
     ready = {str(task.id): task for task in engine.ready_user_tasks(workflow)}
@@ -344,7 +354,7 @@ def _sync(
         instance.used_minutes = working_minutes_between(instance.started_at, now) - instance.paused_minutes
         if instance.due_at:
             instance.outcome = outcome(now, instance.due_at)
-        _add_figure(MonthlyFigure.Level.INSTANCE, instance.unit_id, instance)
+        _add_figure(MonthlyFigure.Level.INSTANCE, instance.unit_id, instance, later=figures)
         instance.next_timer_at = None
     instance.workflow = engine.dump(workflow)
     for step in created:
@@ -361,9 +371,15 @@ def _sync(
     return created
 
 
-def _add_figure(level: str, unit_id: int, record) -> None:
-    """Count a finished instance or step in its month, in the transaction that finishes it."""
+def _add_figure(level: str, unit_id: int, record, *, later: list | None = None) -> None:
+    """Count a finished instance or step in its month, in the transaction that finishes it.
+
+    With `later`, only note it there: the caller counts it at the end of its transaction.
+    """
     if not record.outcome:
+        return
+    if later is not None:
+        later.append((level, unit_id, record))
         return
     month = record.completed_on.replace(day=1)
     used = max(record.used_minutes or 0, 0)
@@ -462,6 +478,13 @@ def _locked(instance: ProcessInstance) -> ProcessInstance:
     return current
 
 
+def _instance_seen(step: ProcessStep) -> ProcessInstance:
+    """The instance as the caller saw it (with the version it expects), without loading it only for that."""
+    if ProcessStep._meta.get_field("instance").is_cached(step):
+        return step.instance
+    return ProcessInstance(pk=step.instance_id)
+
+
 def holds_role(actor, role: str, unit_id: int) -> bool:
     """Whether the actor has a grant today in `role` that covers the unit (system authority always does)."""
     if not role or covered_units(actor, "processes.work_step") is None:
@@ -490,7 +513,15 @@ def _check_step(actor, step: ProcessStep) -> None:
         )
 
 
-def _close_step(step: ProcessStep, *, actor, state: str, now: datetime.datetime, entries: list) -> None:
+def _close_step(
+    step: ProcessStep,
+    *,
+    actor,
+    state: str,
+    now: datetime.datetime,
+    entries: list,
+    figures: list | None = None,
+) -> None:
     before = _view(step)
     step.state = state
     step.completed_at = now
@@ -499,7 +530,7 @@ def _close_step(step: ProcessStep, *, actor, state: str, now: datetime.datetime,
     step.used_minutes = working_minutes_between(step.started_at, now) - step.paused_minutes
     if state == ProcessStep.State.DONE and step.due_at:
         step.outcome = outcome(now, step.due_at)
-        _add_figure(MonthlyFigure.Level.STEP, step.unit_id, step)
+        _add_figure(MonthlyFigure.Level.STEP, step.unit_id, step, later=figures)
     step.save()
     after = _view(step)
     entries.append(
@@ -542,7 +573,7 @@ def step_complete(
         raise ValidationError(errors)
     now = now or timezone.now()
     with transaction.atomic():
-        instance = _locked(step.instance)
+        instance = _locked(_instance_seen(step))
         step = ProcessStep.objects.select_for_update().get(pk=step.pk)
         step.definition = instance.definition
         _check_step(actor, step)
@@ -559,10 +590,13 @@ def step_complete(
         step.result = result.strip()
         step.decision = decision
         entries: list = []
-        _close_step(step, actor=actor, state=ProcessStep.State.DONE, now=now, entries=entries)
+        figures: list = []
+        _close_step(
+            step, actor=actor, state=ProcessStep.State.DONE, now=now, entries=entries, figures=figures
+        )
         for upload in files:
             _attach(actor, step, upload, entries)
-        _sync(actor=actor, instance=instance, workflow=workflow, now=now, entries=entries)
+        _sync(actor=actor, instance=instance, workflow=workflow, now=now, entries=entries, figures=figures)
         instance.version += 1
         instance.save()
         InstanceEvent.objects.create(
@@ -583,6 +617,10 @@ def step_complete(
                 )
             )
         audit_write(actor=actor, entries=entries)
+        # Counted last: every completion of this process and unit in the month adds to the same figure
+        # rows, whose locks are held until the commit; taken last, they are held the shortest time.
+        for level, unit_id, record in figures:
+            _add_figure(level, unit_id, record)
     return step
 
 
