@@ -61,6 +61,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="measure the statistics again on the loaded data"
     )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="with --reuse: measure starts and completions again on the loaded data, not the statistics",
+    )
     return parser.parse_args()
 
 
@@ -362,6 +367,10 @@ def measure_statistics(year: int, repeat: int, by_process: bool = False) -> dict
 
 def main() -> None:
     args = parse_args()
+    if args.reuse and args.throughput_only:
+        setup_django(args.url)
+        report_throughput(throughput(args.operations, args.workers))
+        return
     if args.reuse:
         setup_django(args.url)
         for by_process in (False, True):
@@ -370,7 +379,19 @@ def main() -> None:
     recreate_database(args.url)
     setup_django(args.url)
     load_base()
-    result = throughput(args.operations, args.workers)
+    report_throughput(throughput(args.operations, args.workers))
+    total = top_up(args.instances, args.year)
+    log(f"{total:,} instances")
+    for by_process in (False, True):
+        report_statistics(args, measure_statistics(args.year, args.repeat, by_process), by_process)
+    if args.drop:
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(args.url, drop_only=True)
+
+
+def report_throughput(result: dict) -> None:
     log(
         f"{result['operations']} starts: {result['start_per_second']:.0f}/s "
         f"(a start: {result['start_queries']} queries with its warm-up); "
@@ -382,15 +403,6 @@ def main() -> None:
         f"in {result['workers']} processes at once: starts {result['parallel_start_per_second']:.0f}/s, "
         f"completions {result['parallel_complete_per_second']:.0f}/s"
     )
-    total = top_up(args.instances, args.year)
-    log(f"{total:,} instances")
-    for by_process in (False, True):
-        report_statistics(args, measure_statistics(args.year, args.repeat, by_process), by_process)
-    if args.drop:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(args.url, drop_only=True)
 
 
 def report_statistics(args, figures: dict, by_process: bool) -> None:

@@ -12,7 +12,8 @@
     .venv/bin/python bench/satisfaction_bench.py --ratings 2000000     # a smaller index test
     .venv/bin/python bench/satisfaction_bench.py --reuse --skip-load   # measure again on the same database
 
-The script refuses to drop a database whose name lacks "bench". It needs wrk (apt-get install wrk).
+The script refuses to drop a database whose name lacks "bench". It needs wrk:
+`scripts/setup-system.sh --bench` installs it.
 """
 
 import argparse
@@ -237,7 +238,7 @@ def measure_submissions(args) -> dict:
     from kycuong.satisfaction.services import template_for
 
     if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk")
+        raise SystemExit("wrk is missing: scripts/setup-system.sh --bench")
     port = 8765
     env = {
         **os.environ,

@@ -3,9 +3,11 @@
 #   setup-system.sh            what the product needs (gettext to compile translations, fonts for PDFs,
 #                              pg_dump and pg_restore for `kycuong backup` and `restore` on PostgreSQL)
 #   setup-system.sh --tests    also what the test suite needs (Debian's chromium for browser tests)
+#   setup-system.sh --bench    also what the benchmarks need (wrk drives the public rating form)
 set -euo pipefail
 packages=(gettext fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b postgresql-client)
 [ "${1:-}" = "--tests" ] && packages+=(chromium)
+[ "${1:-}" = "--bench" ] && packages+=(wrk)
 
 missing=()
 for package in "${packages[@]}"; do
