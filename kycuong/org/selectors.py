@@ -201,6 +201,12 @@ def units_in_period(
     return restrict(units, actor, "org.view_unit").order_by("name", "id")
 
 
+def _count_of(rows: QuerySet):
+    """How many of `rows` belong to the outer event, as a subquery."""
+    counted = rows.filter(event_id=OuterRef("pk")).order_by().values("event_id").annotate(n=Count("id"))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
 def event_list(
     *, actor, state: str | None = None, unit_id: int | None = None
 ) -> QuerySet[ReorganisationEvent]:
@@ -214,10 +220,9 @@ def event_list(
     return (
         events.select_related("scope_unit", "unit", "new_parent")
         .annotate(
-            link_count=Count("links", distinct=True),
-            pending_grants=Count(
-                "grant_proposals", filter=Q(grant_proposals__state=ProposalState.PROPOSED), distinct=True
-            ),
+            # counted in subqueries: joining both relations multiplies the rows (824 × proposals for Hanoi)
+            link_count=_count_of(EventLink.objects.all()),
+            pending_grants=_count_of(GrantProposal.objects.filter(state=ProposalState.PROPOSED)),
         )
         .order_by("-effective_date", "-id")
     )
