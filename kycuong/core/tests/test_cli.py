@@ -9,7 +9,7 @@ from pathlib import Path
 
 def kycuong(*args: str, env: dict) -> subprocess.CompletedProcess:
     executable = Path(sys.executable).with_name("kycuong")
-    return subprocess.run([str(executable), *args], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(executable), *args], env=env, capture_output=True, text=True, timeout=900)
 
 
 def test_seed_verify_and_detect_tampering_from_the_command_line(tmp_path):
