@@ -111,9 +111,7 @@ def test_the_demo_users_grants_follow_once_confirmed(reorganised_demo):
     assert visible == expected
     # a grant over one ward alone follows its holder to the ward they now work in, not to every part
     staff_user = User.objects.get(username="canbo.hoangliet")
-    decided = dict(
-        GrantProposal.objects.filter(user=staff_user).values_list("to_unit__code", "state")
-    )
+    decided = dict(GrantProposal.objects.filter(user=staff_user).values_list("to_unit__code", "state"))
     assert len(decided) > 1 and decided.pop(staff_user.staff.unit.code) == ProposalState.CONFIRMED
     assert set(decided.values()) == {ProposalState.REJECTED}
 
