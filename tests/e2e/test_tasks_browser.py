@@ -1,8 +1,6 @@
-"""A task's whole life in a real browser, two users at once: the head of the former Quận Hoàng Mai, whose
-grant followed to the wards that took its place in 2025, assigns a task from Phường Hoàng Mai to a staff
-member of Phường Hoàng Liệt, who is notified, accepts it, reports progress and submits the result with
-evidence files; the head approves it and downloads the evidence. Data: the Hanoi demo set, after the 2025
-reorganisation."""
+"""A task's whole life in a real browser, two users at once: the head of Quận Hoàng Mai assigns a task to a
+staff member of Phường Hoàng Liệt, who is notified, accepts it, reports progress and submits the result with
+evidence files; the head approves it and downloads the evidence. Data: the Hanoi demo set."""
 
 import re
 import secrets
@@ -52,9 +50,9 @@ def test_assign_accept_report_submit_approve_and_download(page, second_page, log
     from kycuong.org.models import Unit
     from kycuong.tasks.models import Attachment, Task, TaskState
 
-    hoangmai = Unit.objects.get(code="2025-00331")
-    hoangliet = Unit.objects.get(code="2025-00337")
-    assert (hoangmai.name, hoangliet.name) == ("Phường Hoàng Mai", "Phường Hoàng Liệt")
+    hoangmai = Unit.objects.get(code="008")
+    hoangliet = Unit.objects.get(code="00337")
+    assert (hoangmai.name, hoangliet.name) == ("Quận Hoàng Mai", "Phường Hoàng Liệt")
     worker = User.objects.get(username=WORKER)
     staff = worker.staff
     assert staff.unit_id == hoangliet.pk
@@ -64,7 +62,7 @@ def test_assign_accept_report_submit_approve_and_download(page, second_page, log
     title = f"Rà soát hộ nghèo quý III (e2e {token})"
     due = add_working_days(today(), 5)
 
-    # 1. The head assigns the task.
+    # 1. The head of the district assigns the task.
     base = login(page, ASSIGNER)
     page.goto(f"{base}/tasks/new/")
     page.locator("#id_title").fill(title)
