@@ -35,6 +35,8 @@ setup: system $(VENV)/.installed node_modules/.installed translations
 
 # The demo signs in with a password only; production requires the two-step sign-in for leaders and admins.
 demo: export TWO_FACTOR_REQUIRED_ROLES ?=
+# Links in the demo's e-mails (printed to the console) point at the port it serves on.
+demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: setup
 	@$(KYCUONG) migrate --no-input -v 0
 	@$(KYCUONG) seed-demo
