@@ -40,6 +40,10 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+# The public form's wrk script is the satisfaction benchmark's (this directory).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from satisfaction_bench import WRK_SCRIPT  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kycuong_bench_city"
 TARGETS_MS = {"list": 100.0, "summary": 100.0, "dashboard": 300.0}
@@ -323,19 +327,6 @@ request = function()
   return wrk.format("GET", paths[(counter %% #paths) + 1])
 end
 """
-SUBMIT_SCRIPT = """
-local bodies = {%(bodies)s}
-local paths = {%(paths)s}
-local counter = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "csrftoken=%(cookie)s"
-wrk.headers["Referer"] = "%(base)s/"
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, paths[(counter %% #paths) + 1], nil, bodies[(counter %% #bodies) + 1])
-end
-"""
 
 
 def _children(pid: int) -> list[int]:
@@ -450,7 +441,7 @@ def load_test(args) -> dict:
             "/api/v1/tasks?overdue=true&limit=50",
         ]
         reads_script = READS_SCRIPT % {"paths": ",".join(json.dumps(p) for p in paths), "token": plain}
-        submit_script = SUBMIT_SCRIPT % {
+        submit_script = WRK_SCRIPT % {
             "bodies": ",".join(json.dumps(b) for b in bodies),
             "paths": ",".join(json.dumps(f"/r/{p.slug}/") for p in points),
             "cookie": cookie,

@@ -5,11 +5,7 @@ tests fail and say so."""
 import datetime
 import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -23,8 +19,8 @@ from kycuong.core.models import ScheduledRun
 from kycuong.core.redis_jobs import RedisBackend
 
 from .slow_jobs import count_slowly, fail_loudly
+from .worker_processes import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 STEPS = 30
 
@@ -55,14 +51,6 @@ def queue(settings):
         keys = list(backend.redis.scan_iter(f"{prefix}:*"))
         if keys:
             backend.redis.delete(*keys)
-
-
-def _db_url() -> str:
-    options = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{options['NAME']}"
-    server = f"{options['HOST'] or '127.0.0.1'}:{options['PORT'] or 5432}"
-    return f"postgres://{options['USER']}@{server}/{options['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -124,30 +112,13 @@ def test_jobs_run_once_with_their_results_kept_in_redis(queue):
     assert requeue_abandoned_jobs() == []
 
 
-def _worker(queue, *arguments: str) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kycuong.settings",
-        "DATABASE_URL": _db_url(),
-        "JOB_QUEUE": "redis",
-        "REDIS_URL": REDIS_URL,
-        "REDIS_KEY_PREFIX": queue.prefix.removesuffix(":jobs:"),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "django", "worker", "--no-scheduler", *arguments],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+def _worker(queue, *arguments: str):
+    return start_worker(
+        *arguments,
+        JOB_QUEUE="redis",
+        REDIS_URL=REDIS_URL,
+        REDIS_KEY_PREFIX=queue.prefix.removesuffix(":jobs:"),
     )
-
-
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -159,7 +130,7 @@ def test_a_job_killed_half_way_is_finished_by_the_next_worker_exactly_once(queue
     result = count_slowly.enqueue("killed-job", STEPS, 0.1)
     worker = _worker(queue)
     try:
-        _wait_for(lambda: ScheduledRun.objects.filter(job="killed-job").count() >= 5)
+        wait_for(lambda: ScheduledRun.objects.filter(job="killed-job").count() >= 5)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
     finally:

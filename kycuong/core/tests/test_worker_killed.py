@@ -3,10 +3,6 @@ with nothing lost and nothing done twice."""
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -16,8 +12,8 @@ from kycuong.core.jobs import requeue_abandoned_jobs
 from kycuong.core.models import ScheduledRun
 
 from .slow_jobs import count_slowly
+from .worker_processes import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[3]
 STEPS = 30
 
 pytestmark = [
@@ -29,33 +25,11 @@ pytestmark = [
 ]
 
 
-def _worker(*arguments: str) -> subprocess.Popen:
-    options = connection.settings_dict
-    server = f"{options['HOST'] or '127.0.0.1'}:{options['PORT'] or 5432}"
-    url = f"postgres://{options['USER']}@{server}/{options['NAME']}"
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "kycuong.settings", "DATABASE_URL": url}
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "django", "worker", "--no-scheduler", *arguments],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_a_job_killed_half_way_is_finished_by_the_next_worker_exactly_once():
     result = count_slowly.enqueue("killed-job", STEPS, 0.1)
-    worker = _worker()
+    worker = start_worker()
     try:
-        _wait_for(lambda: ScheduledRun.objects.filter(job="killed-job").count() >= 5)
+        wait_for(lambda: ScheduledRun.objects.filter(job="killed-job").count() >= 5)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
@@ -65,7 +39,7 @@ def test_a_job_killed_half_way_is_finished_by_the_next_worker_exactly_once():
     assert 5 <= done_when_killed < STEPS
     assert DBTaskResult.objects.get(pk=result.id).status == "RUNNING"
 
-    finisher = _worker("--batch")
+    finisher = start_worker("--batch")
     output, _ = finisher.communicate(timeout=120)
     assert finisher.returncode == 0, output
     assert "queued again" in output
