@@ -11,10 +11,10 @@ from kycuong.accounts.models import Role, User
 from kycuong.accounts.services import grant_create, roles_sync, user_create
 from kycuong.core.calendar import calendar_cache_clear
 from kycuong.core.context import SystemActor
+from kycuong.core.kept import forget_all
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
-from kycuong.satisfaction.services import survey_templates_forget
 
 # The demo seeded by tests: fewer generated ratings, finished cases and projects keep it quick to seed, and
 # the pages and figures look the same.
@@ -61,11 +61,11 @@ def fresh_calendar():
 
 
 @pytest.fixture(autouse=True)
-def fresh_survey_templates():
-    # So does the public form's template cache.
-    survey_templates_forget()
+def fresh_kept_values():
+    # So do the values kept per process (the public form's template and service point).
+    forget_all()
     yield
-    survey_templates_forget()
+    forget_all()
 
 
 @pytest.fixture

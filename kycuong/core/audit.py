@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from .context import SystemActor, actor_label, current_request_id
@@ -187,6 +188,10 @@ CROSS JOIN LATERAL (
 """
 
 
+_MOVE_HEAD = "UPDATE core_auditchainhead SET last_id = %s, last_hash = %s WHERE id = %s"
+AUDIT_BATCH = 500
+
+
 def _open_chain() -> None:
     """Add the next chain (every existing one is busy); two writers adding it at once make one chain."""
     next_id = (AuditChainHead.objects.aggregate(models.Max("id"))["id__max"] or 0) + 1
@@ -256,9 +261,27 @@ def audit_write(*, actor, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
         record.hash = record_hash(hashed_fields(record))
         records.append(record)
         last_id, last_hash = record.id, record.hash
-    AuditRecord.objects.bulk_create(records, batch_size=500)
-    AuditChainHead.objects.filter(pk=chain).update(last_id=last_id, last_hash=last_hash)
+    _append(records, chain, last_id, last_hash)
     return records
+
+
+def _append(records: list[AuditRecord], chain: int, last_id: int, last_hash: str) -> None:
+    """Insert the records and move the chain's head to the last one (on PostgreSQL in one statement: most
+    writes append one record, and a round trip less counts on the public form)."""
+    if connection.vendor != "postgresql":
+        AuditRecord.objects.bulk_create(records, batch_size=AUDIT_BATCH)
+        AuditChainHead.objects.filter(pk=chain).update(last_id=last_id, last_hash=last_hash)
+        return
+    fields = AuditRecord._meta.concrete_fields
+    with connection.cursor() as cursor:
+        for start in range(0, len(records), AUDIT_BATCH):
+            query = InsertQuery(AuditRecord)
+            query.insert_values(fields, records[start : start + AUDIT_BATCH])
+            [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+            if start + AUDIT_BATCH >= len(records):
+                sql = f"WITH appended AS ({sql}) {_MOVE_HEAD}"
+                params = (*params, last_id, last_hash, chain)
+            cursor.execute(sql, params)
 
 
 def audit_created(*, actor, instance: models.Model) -> AuditRecord:

@@ -14,11 +14,11 @@ class SatisfactionConfig(AppConfig):
         register_module("satisfaction", "kycuong.satisfaction.dashboard.summary", order=50)
         register_handover("kycuong.satisfaction.handover")
 
-        from django.db.models.signals import post_delete, post_save
+        from kycuong.org.models import Staff, Unit
 
-        from .models import Question, SurveyTemplate
-        from .services import survey_template_changed
+        from .models import Question, ServicePoint, SurveyTemplate
+        from .selectors import public_points
+        from .services import templates_in_force
 
-        for model in (SurveyTemplate, Question):
-            post_save.connect(survey_template_changed, sender=model, dispatch_uid=f"template-cache-{model}")
-            post_delete.connect(survey_template_changed, sender=model, dispatch_uid=f"template-del-{model}")
+        templates_in_force.forget_on_change(SurveyTemplate, Question)
+        public_points.forget_on_change(ServicePoint, Unit, Staff, m2m=[ServicePoint.staff.through])

@@ -71,7 +71,7 @@ class PublicRatingForm(forms.Form):
                 required=False,
                 choices=[("", "—"), *[(p, p) for p in procedures]],
             )
-        people = list(service_point.staff.order_by("full_name").values_list("pk", "full_name"))
+        people = service_point.staff_choices
         if people:
             self.fields["staff"].choices = [("", "—"), *people]
         else:

@@ -4,6 +4,7 @@ Ratings and their daily and monthly counts keep the unit they were given to, so 
 they were; ratings given after the hand-over count for the successor.
 """
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -12,6 +13,7 @@ from kycuong.core.audit import audit_write, entry_for
 from kycuong.org.handover import OpenRecord, refusal
 
 from .models import ServicePoint
+from .selectors import public_points
 
 
 class ActiveServicePoints:
@@ -56,6 +58,7 @@ class ActiveServicePoints:
         ServicePoint.objects.bulk_update(list(points.values()), ["unit"], batch_size=500)
         ServicePoint.objects.filter(pk__in=list(points)).update(updated_at=timezone.now())
         audit_write(actor=actor, entries=entries)
+        transaction.on_commit(public_points.forget)  # bulk updates send no signal
 
 
 HANDLERS = [ActiveServicePoints()]

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -190,6 +191,11 @@ class ServicePoint(SearchableModel):
     @property
     def procedure_list(self) -> list[str]:
         return [line.strip() for line in self.procedures.splitlines() if line.strip()]
+
+    @cached_property
+    def staff_choices(self) -> list[tuple[int, str]]:
+        """(id, name) of the people who serve here, by name: the public form's choice."""
+        return list(self.staff.order_by("full_name").values_list("pk", "full_name"))
 
 
 class RatingSource(models.TextChoices):

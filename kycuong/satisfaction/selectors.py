@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from kycuong.core.calendar import today
+from kycuong.core.kept import KeptValues
 from kycuong.core.scoping import get_scoped_or_404, restrict
 from kycuong.core.text import search
 from kycuong.org.models import Unit, UnitClosure
@@ -318,9 +319,21 @@ def service_point_get(*, actor, service_point_id: int) -> ServicePoint:
     )
 
 
+# The public form reads its service point on every request; kept per process like the template in force.
+public_points = KeptValues("public-service-points", 30)
+
+
 def public_service_point(slug: str) -> ServicePoint | None:
-    """The service point behind a public link (no actor: the public form is open to everyone)."""
-    return ServicePoint.objects.select_related("unit").filter(slug=slug).first()
+    """The service point behind a public link (no actor: the public form is open to everyone), with its
+    staff's names read once (`staff_choices`)."""
+
+    def load() -> ServicePoint | None:
+        point = ServicePoint.objects.select_related("unit").filter(slug=slug).first()
+        if point is not None:
+            point.staff_choices  # noqa: B018 - read now, kept with the point
+        return point
+
+    return public_points.get(slug, load)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 transaction; a rating also adds its counts to its service point's daily and monthly rows there."""
 
 import datetime
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.audit import AuditEntry, audit_event, audit_write, entry_for, snapshot
 from kycuong.core.calendar import add_working_days, local_day, today
 from kycuong.core.context import SystemActor
+from kycuong.core.kept import KeptValues
 from kycuong.core.scoping import can, require
 from kycuong.core.services import create_audited, update_audited
 from kycuong.org.models import Post, Staff, Unit
@@ -136,41 +136,25 @@ def survey_templates_ensure(*, actor) -> list[SurveyTemplate]:
     return created
 
 
-# The template in force per (form, day), kept by each process for a short while: the public form reads it on
-# every submission, and templates change only by an administrator's hand. A change in this process empties it
-# at once (signals in apps.py); other processes see it within TEMPLATE_CACHE_SECONDS.
+# The template in force per (form, day), read by the public form on every submission (core/kept.py).
 TEMPLATE_CACHE_SECONDS = 30
-_templates: dict[tuple[str, datetime.date], tuple[float, SurveyTemplate | None]] = {}
-
-
-def survey_templates_forget(*_args, **_kwargs) -> None:
-    """Forget the templates this process keeps (receiver of template and question changes)."""
-    _templates.clear()
-
-
-def survey_template_changed(sender, using=None, **kwargs) -> None:
-    """Emptied now and again once the change commits, in case another thread read the old one meanwhile."""
-    survey_templates_forget()
-    transaction.on_commit(survey_templates_forget, using=using)
+templates_in_force = KeptValues("survey-templates", TEMPLATE_CACHE_SECONDS)
 
 
 def template_for(form_kind: str, day: datetime.date) -> SurveyTemplate | None:
     """The template of that form in force on `day` (the latest one to start, if periods overlap)."""
     from django.db.models import Q
 
-    key = (form_kind, day)
-    kept = _templates.get(key)
-    if kept is not None and time.monotonic() - kept[0] < TEMPLATE_CACHE_SECONDS:
-        return kept[1]
-    template = (
-        SurveyTemplate.objects.prefetch_related("questions")
-        .filter(form_kind=form_kind, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by("-valid_from", "-id")
-        .first()
-    )
-    _templates[key] = (time.monotonic(), template)
-    return template
+    def load() -> SurveyTemplate | None:
+        return (
+            SurveyTemplate.objects.prefetch_related("questions")
+            .filter(form_kind=form_kind, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .order_by("-valid_from", "-id")
+            .first()
+        )
+
+    return templates_in_force.get((form_kind, day), load)
 
 
 # --- service points ---
@@ -320,25 +304,47 @@ def _count_rows(ratings: Iterable[Rating]) -> tuple[dict, dict]:
     return daily, monthly
 
 
+COUNTED = ("ratings", *COUNT_FIELDS)
+COUNTS_BATCH = 1000  # ratings per statement: PostgreSQL takes at most 65,535 parameters
+
+
+def _upsert_counts_sql(model, period: str, rows: int) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    keys = ["service_point_id", "unit_id", period]
+    columns = ", ".join(quote(name) for name in (*keys, *COUNTED))
+    row = "(" + ", ".join(["%s"] * (len(keys) + len(COUNTED))) + ")"
+    increments = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in COUNTED)
+    # Every name comes from the model, never from input; the values are parameters.
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {increments}"
+    )
+
+
 def add_to_counts(ratings: Sequence[Rating]) -> None:
-    """Add the ratings to the daily and monthly rows of their service points (insert or increment)."""
-    daily, monthly = _count_rows(ratings)
-    for model, period, rows in ((DailyCount, "day", daily), (MonthlyCount, "month", monthly)):
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        keys = ["service_point_id", "unit_id", period]
-        added = ["ratings", *COUNT_FIELDS]
-        columns = ", ".join(quote(name) for name in (*keys, *added))
-        placeholders = ", ".join(["%s"] * (len(keys) + len(added)))
-        increments = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in added)
-        # Every name comes from the model, never from input; the values are parameters.
-        sql = (
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {increments}"
-        )
-        params = [(*key, *(row[name] for name in added)) for key, row in sorted(rows.items())]
+    """Add the ratings to the daily and monthly rows of their service points (insert or increment).
+
+    Rows are written in key order, so that two transactions never wait for each other's rows in a cycle.
+    On PostgreSQL both tables are written by one statement per batch (a data-modifying WITH).
+    """
+    for start in range(0, len(ratings), COUNTS_BATCH):
+        daily, monthly = _count_rows(ratings[start : start + COUNTS_BATCH])
+        statements = []
+        for model, period, rows in ((DailyCount, "day", daily), (MonthlyCount, "month", monthly)):
+            params = [(*key, *(row[name] for name in COUNTED)) for key, row in sorted(rows.items())]
+            statements.append((model, period, params))
         with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+            if connection.vendor == "postgresql":
+                (day_model, day, day_rows), (month_model, month, month_rows) = statements
+                sql = (
+                    f"WITH daily AS ({_upsert_counts_sql(day_model, day, len(day_rows))}) "
+                    f"{_upsert_counts_sql(month_model, month, len(month_rows))}"
+                )
+                cursor.execute(sql, [value for row in (*day_rows, *month_rows) for value in row])
+            else:
+                for model, period, params in statements:
+                    cursor.executemany(_upsert_counts_sql(model, period, 1), params)
 
 
 def _relax_commit_durability() -> None:

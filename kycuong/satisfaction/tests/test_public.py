@@ -163,6 +163,22 @@ def test_inactive_point_refuses(points, questions):
     assert nothing_stored(before)
 
 
+def test_the_point_kept_by_the_process_follows_its_changes(points, questions, django_assert_num_queries):
+    from kycuong.satisfaction.services import service_point_update
+
+    url = reverse("satisfaction:rate", args=[points.point.slug])
+    client = Client()
+    served = points.point.staff.get()
+    assert served.full_name in client.get(url).content.decode()
+    with django_assert_num_queries(0):  # the point, its staff and the template are kept
+        assert client.get(url).status_code == 200
+    admin = points.user("superuser")
+    service_point_update(actor=admin, service_point=points.point, changes={}, staff=[])
+    assert served.full_name not in client.get(url).content.decode()
+    service_point_update(actor=admin, service_point=points.point, changes={"active": False})
+    assert client.get(url).status_code == 410
+
+
 def test_submission_query_count_is_fixed(points, questions, django_assert_max_num_queries):
     url = reverse("satisfaction:rate", args=[points.point.slug])
     client = Client()
