@@ -40,6 +40,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+HOANG_LIET = "00337"  # the demo ward whose staff member is a demo login
+WARM_UP = 999  # the worker number of the warm-up calls
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kycuong_processes_bench"
 
 
@@ -114,13 +116,38 @@ def load_base() -> None:
     log(f"migrated and loaded organisation and processes in {time.perf_counter() - started:.0f} s")
 
 
-def _start_cases(worker: int, count: int) -> list[int]:
-    from kycuong.accounts.models import User
-    from kycuong.processes import services
+def _ward_actor(worker: int, same_unit: bool):
+    """The staff member and the process (QT-04) a worker uses: Phường Hoàng Liệt's demo user, or with
+    several workers, each its own ward's staff member (as in a city, where the people completing steps at
+    the same moment work in different wards), unless `same_unit` puts them all on Hoàng Liệt's process."""
+    from kycuong.accounts.models import Role, User
+    from kycuong.accounts.services import grant_create
+    from kycuong.core.context import SystemActor
     from kycuong.processes.models import ProcessDefinition
 
-    staff = User.objects.get(username="canbo.hoangliet")
-    definition = ProcessDefinition.objects.get(owner_unit__code="00337", code="QT-04")
+    definitions = ProcessDefinition.objects.filter(code="QT-04").select_related("owner_unit")
+    if same_unit or worker in (WARM_UP, 0):
+        definition = definitions.get(owner_unit__code=HOANG_LIET)
+        return User.objects.get(username="canbo.hoangliet"), definition
+    others = [d for d in definitions.order_by("owner_unit__code") if d.owner_unit.code != HOANG_LIET]
+    definition = others[(worker - 1) % len(others)]
+    ward = definition.owner_unit
+    user, created = User.objects.get_or_create(username=f"bench.canbo.{ward.code}")
+    if created:
+        grant_create(
+            actor=SystemActor("bench"),
+            user=user,
+            role=Role.objects.get(code="unit_staff"),
+            unit=ward,
+            include_descendants=False,
+        )
+    return user, definition
+
+
+def _start_cases(worker: int, count: int, same_unit: bool = False) -> list[int]:
+    from kycuong.processes import services
+
+    staff, definition = _ward_actor(worker, same_unit)
     services.instance_start(  # warm the caches of this process (parsed diagram, scope, calendar)
         actor=staff, definition=definition, case_kind="dossier", case_reference="WARM", case_title="x"
     )
@@ -136,12 +163,11 @@ def _start_cases(worker: int, count: int) -> list[int]:
     ]
 
 
-def _complete_first_steps(worker: int, count: int) -> int:
-    from kycuong.accounts.models import User
+def _complete_first_steps(worker: int, count: int, same_unit: bool = False) -> int:
     from kycuong.processes import services
     from kycuong.processes.models import ProcessStep
 
-    staff = User.objects.get(username="canbo.hoangliet")
+    staff, _definition = _ward_actor(worker, same_unit)
     steps = list(
         ProcessStep.objects.filter(
             instance__case_reference__startswith=f"BENCH-{worker}-", state="open", bpmn_id="Step_1"
@@ -152,8 +178,9 @@ def _complete_first_steps(worker: int, count: int) -> int:
     return len(steps)
 
 
-def _in_workers(function, workers: int, per_worker: int) -> float:
-    """Run `function(worker, per_worker)` in `workers` forked processes at once; the wall time in seconds."""
+def _in_workers(function, workers: int, per_worker: int, same_unit: bool, offset: int) -> float:
+    """Run `function(worker, per_worker, same_unit)` in `workers` forked processes at once (workers
+    numbered from offset + 1); the wall time in seconds."""
     import multiprocessing
 
     from django.db import connections
@@ -162,7 +189,7 @@ def _in_workers(function, workers: int, per_worker: int) -> float:
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         started = time.perf_counter()
-        pool.starmap(function, [(worker, per_worker) for worker in range(workers)])
+        pool.starmap(function, [(offset + n, per_worker, same_unit) for n in range(1, workers + 1)])
         return time.perf_counter() - started
 
 
@@ -173,7 +200,7 @@ def throughput(operations: int, workers: int) -> dict:
 
     result = {"operations": operations}
     with CaptureQueriesContext(connection) as queries:
-        _start_cases(999, 1)
+        _start_cases(WARM_UP, 1)
     started, cpu = time.perf_counter(), time.process_time()
     _start_cases(0, operations)
     result["start_per_second"] = operations / (time.perf_counter() - started)
@@ -181,7 +208,7 @@ def throughput(operations: int, workers: int) -> dict:
     result["start_queries"] = len(queries)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        _complete_first_steps(999, 1)
+        _complete_first_steps(WARM_UP, 1)
     cpu = time.process_time()
     _complete_first_steps(0, operations)
     result["complete_per_second"] = operations / (time.perf_counter() - started)
@@ -189,11 +216,14 @@ def throughput(operations: int, workers: int) -> dict:
     result["complete_queries"] = len(queries)
     per_worker = operations // workers
     result["workers"] = workers
-    result["parallel_start_per_second"] = (
-        workers * per_worker / _in_workers(_start_cases, workers, per_worker)
-    )
-    seconds = _in_workers(_complete_first_steps, workers, per_worker)
-    result["parallel_complete_per_second"] = workers * per_worker / seconds
+    for label, same_unit in (("", False), ("same_unit_", True)):
+        # Each round uses case references of its own: the second must not complete the first's steps.
+        offset = 100 if same_unit else 0
+        result[f"parallel_{label}start_per_second"] = (
+            workers * per_worker / _in_workers(_start_cases, workers, per_worker, same_unit, offset)
+        )
+        seconds = _in_workers(_complete_first_steps, workers, per_worker, same_unit, offset)
+        result[f"parallel_{label}complete_per_second"] = workers * per_worker / seconds
     return result
 
 
@@ -205,7 +235,7 @@ def top_up(wanted: int, year: int) -> int:
     from kycuong.org.models import Unit, UnitKind
     from kycuong.processes.models import ProcessDefinition, ProcessInstance
 
-    templates = list(ProcessDefinition.objects.filter(owner_unit__code="00337").order_by("code"))
+    templates = list(ProcessDefinition.objects.filter(owner_unit__code=HOANG_LIET).order_by("code"))
     admin_id = templates[0].created_by_id
     owners = set(ProcessDefinition.objects.values_list("owner_unit_id", flat=True))
     wards = list(
@@ -400,8 +430,14 @@ def report_throughput(result: dict) -> None:
         f"{result['complete_cpu_ms']:.1f} ms a completion"
     )
     log(
-        f"in {result['workers']} processes at once: starts {result['parallel_start_per_second']:.0f}/s, "
+        f"in {result['workers']} processes at once, each a staff member of another ward: "
+        f"starts {result['parallel_start_per_second']:.0f}/s, "
         f"completions {result['parallel_complete_per_second']:.0f}/s"
+    )
+    log(
+        f"in {result['workers']} processes at once, all on one ward's process (its monthly figure rows "
+        f"shared): starts {result['parallel_same_unit_start_per_second']:.0f}/s, "
+        f"completions {result['parallel_same_unit_complete_per_second']:.0f}/s"
     )
 
 

@@ -1,6 +1,6 @@
 """Demo satisfaction data: a one-stop desk in every ward and commune, receptions of the city departments, a
-few kiosks, and ratings over the last two years (50,000 by default; KYCUONG_DEMO_RATINGS=200000 for the full
-set) with real differences between units (some desks are much better liked than others), a slow improvement
+few kiosks, and ratings over the last two years (200,000 by default; KYCUONG_DEMO_RATINGS sets another number)
+with real differences between units (some desks are much better liked than others), a slow improvement
 over time, a dip in the busy weeks around Tết, and factors that citizens judge differently (the civil
 servant better than the handling of feedback).
 
@@ -43,10 +43,9 @@ from kycuong.satisfaction.models import (
 
 from .loader import DEMO_ACTOR, DemoContext, demo_loader
 
-# Every rating gets its own audit record, and audit_write costs about 0.17 ms a record here: 200,000
-# ratings would add about a minute to every demo load (and to every browser test, which seeds the demo).
-# The default stays at 50,000 (about 15 s); KYCUONG_DEMO_RATINGS=200000 loads the full set.
-DEFAULT_RATINGS = 50_000
+# Every rating gets its own audit record, and audit_write costs about 0.17 ms a record: the full set adds
+# about a minute to a demo load. The test suite loads 5,000 (KYCUONG_DEMO_RATINGS in the root conftest.py).
+DEFAULT_RATINGS = 200_000
 WARD_KINDS = (UnitKind.WARD, UnitKind.COMMUNE, UnitKind.TOWNSHIP)
 PROCEDURES = [
     "Đăng ký khai sinh",

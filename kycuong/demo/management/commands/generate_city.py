@@ -24,6 +24,12 @@ class Command(BaseCommand):
             help="the day the records' states are consistent with (default: today)",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes generating the modules' records at once (PostgreSQL; SQLite uses one)",
+        )
+        parser.add_argument(
             "--database-url",
             default=None,
             help="generate into this database instead of DATABASE_URL (it must be migrated and empty)",
@@ -36,7 +42,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             counts = generate_city(
-                scale=options["scale"], seed=options["seed"], as_of=options["as_of"], progress=Progress()
+                scale=options["scale"],
+                seed=options["seed"],
+                as_of=options["as_of"],
+                progress=Progress(),
+                jobs=options["jobs"],
             )
         except RuntimeError as error:
             raise CommandError(str(error)) from error
