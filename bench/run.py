@@ -63,6 +63,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--reuse", action="store_true", help="measure the database that is there")
+    parser.add_argument("--jobs", type=int, default=2, help="processes generating the records (PostgreSQL)")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per operation")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each load test")
     parser.add_argument("--connections", type=int, default=16)
@@ -120,7 +121,7 @@ def build(args) -> float:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
-    generate_city(scale=args.scale, seed=args.seed, progress=Progress())
+    generate_city(scale=args.scale, seed=args.seed, progress=Progress(), jobs=args.jobs)
     return time.perf_counter() - started
 
 
