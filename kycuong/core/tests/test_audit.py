@@ -256,3 +256,20 @@ def test_many_concurrent_writers_keep_every_chain_whole(world):
         assert previous.chain == record.chain
         assert previous.after == {"writer": record.after["writer"], "change": record.after["change"]}
     assert 1 <= AuditChainHead.objects.count() <= writers
+
+
+def test_a_write_of_more_records_than_one_batch_keeps_the_chain_whole(world):
+    from kycuong.core.audit import AUDIT_BATCH
+
+    units = list(Unit.objects.all()[:3])
+    entries = [
+        entry_for(units[n % len(units)], "checked", after={"n": n}) for n in range(2 * AUDIT_BATCH + 7)
+    ]
+    with transaction.atomic():
+        records = audit_write(actor=world.user("superuser"), entries=entries)
+    assert len(records) == len(entries)
+    head = AuditChainHead.objects.get(pk=records[-1].chain)
+    assert (head.last_id, head.last_hash) == (records[-1].id, records[-1].hash)
+    stored = AuditRecord.objects.filter(pk__in=[r.id for r in records]).order_by("id")
+    assert [r.after["n"] for r in stored] == list(range(len(entries)))
+    assert audit_verify_chain().ok
