@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kycuong.core.calendar import add_working_days, today
-from kycuong.core.scoping import covers_subtree, get_scoped_or_404, restrict
+from kycuong.core.scoping import covered_units, covers_subtree, get_scoped_or_404, restrict
 from kycuong.core.text import search
 from kycuong.org.models import UnitClosure
 
@@ -78,6 +78,27 @@ SORTS = {
 }
 
 
+# A scope of at most this many units (a ward's staff, a small office) holds a few thousand tasks at most.
+FEW_UNITS = 30
+
+
+def _few_units(actor) -> bool:
+    units = covered_units(actor, "tasks.view_task")
+    return units is not None and len(units) <= FEW_UNITS
+
+
+def _ordered_after_filtering(ordering: tuple[str, ...]) -> tuple:
+    """The same order, by an expression no index provides. A small scope is an OR over the lead, assigning
+    and cooperating units; sorted by `due_date`, PostgreSQL walks the whole table's due-date index and tests
+    every row against the scope (0.4 s for a ward's first page among 5,000,000 tasks), where reading the
+    scope's rows through the unit indexes and sorting them takes 3 ms."""
+    by_due = {
+        "due_date": Coalesce("due_date", "due_date").asc(),
+        "-due_date": Coalesce("due_date", "due_date").desc(),
+    }
+    return tuple(by_due.get(key, key) for key in ordering)
+
+
 def task_list(
     *, actor, filters: TaskFilters = TaskFilters(), day: datetime.date | None = None
 ) -> QuerySet[Task]:
@@ -114,6 +135,8 @@ def task_list(
     if filters.outcome:
         tasks = tasks.filter(OUTCOMES[filters.outcome](day))
     ordering = SORTS.get(filters.sort, SORTS["due_date"])
+    if _few_units(actor):
+        ordering = _ordered_after_filtering(ordering)
     if filters.q:
         tasks = search(tasks, filters.q)
         ordering = ("search_rank", *ordering)
