@@ -15,6 +15,7 @@ from kycuong.core.kept import forget_all
 from kycuong.core.models import AuditRecord
 from kycuong.org.models import PostRole, UnitKind
 from kycuong.org.services import post_create, staff_create, unit_create
+from kycuong.reports.selectors import provider_threads_stop
 
 # The demo seeded by tests: fewer generated ratings, finished cases and projects keep it quick to seed, and
 # the pages and figures look the same.
@@ -58,6 +59,14 @@ def fresh_calendar():
     calendar_cache_clear()
     yield
     calendar_cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dashboard_threads_stopped_at_the_end(django_db_setup):
+    # The dashboard's provider threads keep connections to the test database, which must close before the
+    # database is dropped.
+    yield
+    provider_threads_stop()
 
 
 @pytest.fixture(autouse=True)

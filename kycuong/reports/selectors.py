@@ -2,15 +2,22 @@
 force, the reports and subscriptions in the actor's scope.
 
 The dashboard costs what its providers cost (each reads indexed aggregates or pre-aggregated rows of its
-module) plus two queries of its own: the thresholds in force and the direct sub-units.
+module) plus two queries of its own: the thresholds in force and the direct sub-units. On PostgreSQL the
+providers run side by side in a few threads (DASHBOARD_THREADS).
 """
 
 import calendar
+import contextvars
 import datetime
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import close_old_connections, connection, connections
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.module_loading import import_string
@@ -213,6 +220,69 @@ def _ranking(
     return rows
 
 
+def _summary(module: str, path: str, *, actor, unit: Unit, period: Period) -> ModuleSummary | None:
+    try:
+        return import_string(path)(actor=actor, unit=unit, period=period)
+    except Exception:
+        # One module's failure must not take the leadership's whole dashboard down; it is logged.
+        logger.exception("Dashboard provider %s failed", module)
+        return None
+
+
+def _summary_in_thread(module: str, path: str, **kwargs) -> ModuleSummary | None:
+    close_old_connections()  # this thread's connection: replaced if it broke or outlived CONN_MAX_AGE
+    return _summary(module, path, **kwargs)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _provider_threads() -> int:
+    """DASHBOARD_THREADS (default 4): providers read side by side on PostgreSQL; 0 or 1 reads in turn."""
+    value = getattr(settings, "DASHBOARD_THREADS", None)
+    return int(os.environ.get("DASHBOARD_THREADS", "4") if value is None else value)
+
+
+def provider_threads_stop() -> None:
+    """Stop the providers' threads and close their connections (the test suite does, before it drops its
+    database). Every thread takes exactly one closing task: each waits for the others at a barrier."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    barrier = threading.Barrier(pool._max_workers)
+
+    def close_this_threads_connections() -> None:
+        connections.close_all()
+        barrier.wait(timeout=30)
+
+    for _thread in range(pool._max_workers):
+        pool.submit(close_this_threads_connections)
+    pool.shutdown(wait=True)
+
+
+def _summaries(selected: list[tuple[str, str]], **kwargs) -> list[tuple[str, ModuleSummary | None]]:
+    """Every selected module's summary, in order. The providers read independent tables, so on PostgreSQL
+    they run in a small pool of threads with a connection each (the city's dashboard: about 450 ms of
+    reads in turn, 260 ms side by side on 2 cores). Inside a transaction (a test, a caller's atomic block)
+    other connections would not see its rows, so they run in turn there, as on SQLite."""
+    threads = _provider_threads()
+    if threads <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [(module, _summary(module, path, **kwargs)) for module, path in selected]
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(threads, thread_name_prefix="dashboard")
+    # Each task runs in a copy of this request's context: its language, time zone and unit of work.
+    futures = [
+        (module, _pool.submit(contextvars.copy_context().run, _summary_in_thread, module, path, **kwargs))
+        for module, path in selected
+    ]
+    return [(module, future.result()) for module, future in futures]
+
+
 @reads_replica
 def dashboard_build(*, actor, unit: Unit, period: Period, modules: list[str] | None = None) -> Dashboard:
     """Every registered module's summary of the unit (with its sub-units) for the period, with the signals of
@@ -223,14 +293,11 @@ def dashboard_build(*, actor, unit: Unit, period: Period, modules: list[str] | N
         restrict(Unit.objects.filter(parent_id=unit.pk), actor, VIEW_DASHBOARD).order_by("name", "id")
     )
     board = Dashboard(unit=unit, period=period, previous=period.previous(), children=children)
-    for module, path in registered_modules():
-        if modules is not None and module not in modules:
-            continue
-        try:
-            summary = import_string(path)(actor=actor, unit=unit, period=period)
-        except Exception:
-            # One module's failure must not take the leadership's whole dashboard down; it is logged.
-            logger.exception("Dashboard provider %s failed", module)
+    selected = [
+        (module, path) for module, path in registered_modules() if modules is None or module in modules
+    ]
+    for module, summary in _summaries(selected, actor=actor, unit=unit, period=period):
+        if summary is None:
             board.cards.append(
                 ModuleCard(ModuleSummary(module=module, title=module, figures=[]), [], [], error=True)
             )

@@ -282,3 +282,51 @@ def test_a_long_attention_list_sends_the_reader_to_the_workbook(tasks_world):
     assert "10,0 %" in blocks[1].text and blocks[-1].text.startswith("… và 5 đơn vị khác")
     sheet = book["Đơn vị cần chú ý"]
     assert sheet.max_row == 36 and sheet.cell(36, 5).value == 44.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_providers_read_side_by_side_on_postgresql_with_the_same_figures(tasks_world, settings, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from kycuong.accounts.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("providers read in turn on SQLite")
+    original, threads = selectors._summary, set()
+
+    def recorded(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_summary", recorded)
+
+    def board_figures(thread_count: int) -> list:
+        settings.DASHBOARD_THREADS = thread_count
+        board = selectors.dashboard_build(
+            actor=User.objects.get(username="head.hm"),  # a fresh scope cache each time
+            unit=tasks_world.hoangmai,
+            period=month_period(2025, 1),
+        )
+        return [
+            (
+                card.summary.module,
+                card.error,
+                [
+                    (view.figure.key, view.figure.value, view.figure.previous, view.signal)
+                    for view in card.figures
+                ],
+                [(row.unit.pk, row.value) for row in card.ranking],
+            )
+            for card in board.cards
+        ]
+
+    in_turn = board_figures(1)
+    assert threads == {threading.current_thread().name}
+    threads.clear()
+    side_by_side = board_figures(4)
+    assert threads and all(name.startswith("dashboard") for name in threads)
+    assert side_by_side == in_turn
+    assert not any(error for _module, error, _figures, _ranking in in_turn)
+    assert dict((module, figures) for module, _e, figures, _r in in_turn)["tasks"]  # figures were read
