@@ -230,7 +230,11 @@ def _summary(module: str, path: str, *, actor, unit: Unit, period: Period) -> Mo
 
 
 def _summary_in_thread(module: str, path: str, **kwargs) -> ModuleSummary | None:
-    close_old_connections()  # this thread's connection: replaced if it broke or outlived CONN_MAX_AGE
+    # This thread's connection, kept between requests: replaced if it outlived CONN_MAX_AGE, failed, or was
+    # closed by the server meanwhile (a restart, a restore); the check is one round trip.
+    close_old_connections()
+    if connection.connection is not None and not connection.is_usable():
+        connection.close()
     return _summary(module, path, **kwargs)
 
 

@@ -330,3 +330,29 @@ def test_providers_read_side_by_side_on_postgresql_with_the_same_figures(tasks_w
     assert side_by_side == in_turn
     assert not any(error for _module, error, _figures, _ranking in in_turn)
     assert dict((module, figures) for module, _e, figures, _r in in_turn)["tasks"]  # figures were read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_thread_whose_connection_was_cut_connects_again(tasks_world, settings):
+    from django.db import connection
+
+    from kycuong.accounts.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("providers read in turn on SQLite")
+    settings.DASHBOARD_THREADS = 4
+
+    def build():
+        return selectors.dashboard_build(
+            actor=User.objects.get(username="head.hm"),
+            unit=tasks_world.hoangmai,
+            period=month_period(2025, 1),
+        )
+
+    assert not any(card.error for card in build().cards)
+    with connection.cursor() as cursor:  # as a server restart or a restore would
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    assert not any(card.error for card in build().cards)
