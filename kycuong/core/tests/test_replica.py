@@ -19,7 +19,7 @@ from kycuong.core.replica import (
     unit_of_work,
 )
 from kycuong.org.models import Unit
-from kycuong.reports.selectors import dashboard_build
+from kycuong.reports.selectors import dashboard_build, provider_threads_stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 on_postgresql = pytest.mark.skipif(
@@ -47,7 +47,9 @@ def replica(world):
     """The test database copied, as committed, into a second database configured as the replica."""
     primary_name = connection.settings_dict["NAME"]
     replica_name = f"{primary_name}_replica"
-    connection.close()  # a database is copied only while nobody is connected to it
+    # A database is copied only while nobody is connected to it: this thread, nor the dashboard's threads.
+    provider_threads_stop()
+    connection.close()
     with _server("postgres") as server:
         server.execute(f'DROP DATABASE IF EXISTS "{replica_name}"')
         server.execute(f'CREATE DATABASE "{replica_name}" TEMPLATE "{primary_name}"')
