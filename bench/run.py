@@ -1,5 +1,5 @@
 # ruff: noqa: S603, S607, S608 - a local tool: it runs gunicorn and wrk and builds SQL from its own names
-"""The one benchmark of the whole product on a generated city (issue: city-scale performance).
+"""The one benchmark of the whole product on a generated city (city-scale performance).
 
 1. Builds the data set with `generate_city` (kycuong/demo/citygen.py) in a database of its own: PostgreSQL
    (the database is dropped and created again; its name must contain "bench" or "city") or SQLite (the
