@@ -121,7 +121,7 @@ def _ward_actor(worker: int, same_unit: bool):
     several workers, each its own ward's staff member (as in a city, where the people completing steps at
     the same moment work in different wards), unless `same_unit` puts them all on Hoàng Liệt's process."""
     from kycuong.accounts.models import Role, User
-    from kycuong.accounts.services import grant_create
+    from kycuong.accounts.services import grant_create, user_create
     from kycuong.core.context import SystemActor
     from kycuong.processes.models import ProcessDefinition
 
@@ -132,10 +132,12 @@ def _ward_actor(worker: int, same_unit: bool):
     others = [d for d in definitions.order_by("owner_unit__code") if d.owner_unit.code != HOANG_LIET]
     definition = others[(worker - 1) % len(others)]
     ward = definition.owner_unit
-    user, created = User.objects.get_or_create(username=f"bench.canbo.{ward.code}")
-    if created:
+    user = User.objects.filter(username=f"bench.canbo.{ward.code}").first()
+    if user is None:  # through the services, audited like any account
+        bench = SystemActor("bench")
+        user = user_create(actor=bench, username=f"bench.canbo.{ward.code}", password=None)
         grant_create(
-            actor=SystemActor("bench"),
+            actor=bench,
             user=user,
             role=Role.objects.get(code="unit_staff"),
             unit=ward,

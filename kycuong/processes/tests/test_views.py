@@ -211,3 +211,10 @@ def test_statistics_page_drills_down_to_the_cases(world, login):
         },
     ).content.decode()
     assert "HS-001" in listing
+
+
+def test_the_diagram_viewer_carries_its_failure_message_in_the_readers_language(world, case, login):
+    definition, _instance = case
+    client = login(world.user("hoangliet_staff"))
+    page = client.get(f"/processes/catalogue/{definition.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-load-error="Không hiển thị được sơ đồ. Hãy tải tệp .bpmn hoặc tải lại trang."' in page

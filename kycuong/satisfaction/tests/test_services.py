@@ -1,5 +1,6 @@
 """The index arithmetic on a hand-made set, the counts kept beside the ratings, receipt codes, erasure."""
 
+import dataclasses
 import datetime
 import math
 
@@ -292,3 +293,31 @@ def test_a_rating_costs_a_fixed_number_of_queries(rate, points):
     # last id, then one statement each (7).
     assert len(statements) == (5 if connection.vendor == "postgresql" else 7), statements
     assert not any("org_unit" in sql for sql in statements)
+
+
+def test_a_breakdown_over_whole_months_and_edge_days_counts_each_rating_once(rate, points):
+    # 15 April – 10 June: the edges are read from the daily counts, May from the monthly counts.
+    inside = [datetime.date(2025, 4, 20), datetime.date(2025, 5, 5), datetime.date(2025, 5, 31)]
+    for day in inside:
+        rate(submitted_at=at(day), access=5)
+    rate(submitted_at=at(datetime.date(2025, 6, 10)), access=1)
+    rate(point=points.other_point, submitted_at=at(datetime.date(2025, 5, 12)), access=4)
+    for day in (datetime.date(2025, 4, 14), datetime.date(2025, 6, 11)):  # just outside the period
+        rate(submitted_at=at(day), access=5)
+    leader = points.user("city_leader")
+    filters = selectors.IndexFilters(
+        unit_id=points.city.pk, date_from=datetime.date(2025, 4, 15), date_to=datetime.date(2025, 6, 10)
+    )
+    by_point = selectors.satisfaction_breakdown(actor=leader, filters=filters, group_by="service_point")
+    assert {row.key: (row.figures.ratings, row.figures.overall.percent) for row in by_point} == {
+        points.point.pk: (4, 75),
+        points.other_point.pk: (1, 100),
+    }
+    by_unit = selectors.satisfaction_breakdown(actor=leader, filters=filters, group_by="unit")
+    assert {row.label: row.figures.ratings for row in by_unit} == {"Quận Hoàng Mai": 4, "Quận Ba Đình": 1}
+    # The same as the index of each service point over the period.
+    for row in by_point:
+        alone = selectors.satisfaction_index(
+            actor=leader, filters=dataclasses.replace(filters, service_point_id=row.key)
+        )
+        assert alone.ratings == row.figures.ratings

@@ -318,3 +318,26 @@ def test_task_page_hides_a_parent_outside_the_scope_and_the_audit_keeps_the_reas
         AuditRecord.objects.filter(object_type="tasks.task", object_id=str(child.pk)).order_by("-id").first()
     )
     assert record.after["note"] == "Trùng nhiệm vụ" and record.after["state"] == "cancelled"
+
+
+def test_a_small_scope_lists_tasks_in_the_same_order_as_a_large_one(people, make_task, monkeypatch):
+    from kycuong.tasks import selectors
+    from kycuong.tasks.selectors import TaskFilters, task_list
+
+    dues = [datetime.date(2025, 3, 4), datetime.date(2025, 1, 24), datetime.date(2025, 2, 10)]
+    made = [make_task(title=f"Việc {n}", due_date=due) for n, due in enumerate(dues)]
+    made.append(make_task(title="Cùng hạn", due_date=dues[1]))  # a tie, broken by id
+    staff = people.user("hoangliet_staff")
+
+    def listed(sort: str) -> list[int]:
+        tasks = task_list(actor=staff, filters=TaskFilters(sort=sort)).filter(pk__in=[t.pk for t in made])
+        return [task.pk for task in tasks]
+
+    assert selectors._few_units(staff)
+    for sort in ("due_date", "-due_date"):
+        expected = sorted(made, key=lambda task: (task.due_date, task.pk), reverse=sort.startswith("-"))
+        sorted_after_filtering = listed(sort)
+        monkeypatch.setattr(selectors, "FEW_UNITS", 0)  # the order of a large scope
+        sorted_by_index = listed(sort)
+        monkeypatch.undo()
+        assert sorted_after_filtering == [task.pk for task in expected] == sorted_by_index

@@ -30,6 +30,8 @@
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () { viewer.get("canvas").zoom("fit-viewport"); container.dataset.loaded = "1"; })
     .catch(function (error) {
-      container.textContent = container.getAttribute("aria-label") + ": " + error.message;
+      // The reader's language from the page; the technical reason after it, for whoever reports it.
+      container.textContent = container.dataset.loadError + " (" + error.message + ")";
+      container.setAttribute("role", "alert");
     });
 })();
