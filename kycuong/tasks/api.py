@@ -106,6 +106,13 @@ class TaskPage(Page):
     items: list[TaskOut]
 
 
+# The columns TaskOut reads: a page of the API list loads only these (and its lead unit's name), not the
+# description, search text and three more related rows that the pages show.
+TASK_OUT_COLUMNS = tuple(
+    name for name in TaskOut.model_fields if name not in {"lead_unit_name", "overdue"}
+) + ("lead_unit__name",)
+
+
 class TaskIn(Schema):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(..., min_length=1, max_length=500)
@@ -271,6 +278,7 @@ def _filters(data: TaskFiltersIn) -> selectors.TaskFilters:
 @router.get("/tasks", response={200: TaskPage, **LIST_ERRORS}, summary="Tasks in your scope, filtered")
 def list_tasks(request, filters: Query[TaskFiltersIn]):
     tasks = selectors.task_list(actor=request.user, filters=_filters(filters))
+    tasks = tasks.select_related(None).select_related("lead_unit").only(*TASK_OUT_COLUMNS)
     items, page = paginate(tasks, limit=filters.limit, offset=filters.offset)
     return {"items": items, **page}
 

@@ -124,6 +124,24 @@ def test_list_filters_and_summary(make_task, people, api_client):
     )
 
 
+def test_list_page_reads_only_what_it_returns(make_task, people, api_client):
+    """A page of the list reads the returned columns and the lead unit's name: no description, no search
+    text, no other related rows; every item still carries every field, equal to the task's detail."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = make_task(title="Báo cáo quý", description="Mô tả dài " * 50)
+    client = api_client(people.user("hoangmai_head"))
+    with CaptureQueriesContext(connection) as queries:
+        items = client.get("/api/v1/tasks").json()["items"]
+    page_query = next(q["sql"] for q in queries.captured_queries if '"tasks_task"."title"' in q["sql"])
+    assert "description" not in page_query and "search_text" not in page_query
+    assert '"org_staff"' not in page_query
+    detail = client.get(f"/api/v1/tasks/{task.pk}").json()
+    assert items == [{key: detail[key] for key in items[0]}]
+    assert items[0]["lead_unit_name"] == task.lead_unit.name and set(items[0]) < set(detail)
+
+
 def test_import_and_export_over_the_api(make_task, people, api_client):
     import io
 
