@@ -80,16 +80,25 @@ class ModuleSummary:
 
 
 def format_number(value: Number | float, decimals: int = 0) -> str:
-    """A figure for a sentence or table in the active language's format: 1.520 and 86,5 in Vietnamese."""
+    """A figure for a sentence or table in the active language's format: 1.520 and 86,5 in Vietnamese.
+
+    Grouped by threes and rounded half up, with the active language's separators; written here rather
+    than with number_format because a dashboard page formats hundreds of figures."""
     from decimal import ROUND_HALF_UP
 
-    from django.utils.formats import number_format
+    from django.utils.formats import get_format
 
     if value is None:
         return "—"
-    # Rounded half up here: number_format cuts the digits it does not show.
     rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if rounded.is_zero():
+        rounded = abs(rounded)  # -0,4 rounds to 0, not "-0"
+    grouped = f"{rounded:,.{decimals}f}"
+    return (
+        grouped.replace(",", "\x00")
+        .replace(".", get_format("DECIMAL_SEPARATOR"))
+        .replace("\x00", get_format("THOUSAND_SEPARATOR"))
+    )
 
 
 def format_percent(value: Number | float, decimals: int = 1) -> str:
