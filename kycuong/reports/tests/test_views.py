@@ -31,6 +31,9 @@ def test_dashboard_matrix(tasks_world, client, login):
     board = page.context["board"]
     assert {item.unit.name for item in board.attention} >= {"Phường Định Công", "Phường Hoàng Liệt"}
     assert board.attention[0].signal == "red"
+    # Each signal shows as its badge, in the page's language.
+    attention = html.split('data-testid="attention"', 1)[1]
+    assert '<span class="badge text-bg-danger" data-signal="red">Cần xử lý</span>' in attention
 
 
 def test_dashboard_drills_down_to_a_sub_unit_and_keeps_the_period(tasks_world, login):
