@@ -1,9 +1,9 @@
 """The targets module on the leadership dashboard: disbursement of the plan year and the indicators' status.
 
 The plan year is the year the period ends in, looked at on the period's last day (or today, while the
-period runs), exactly as the disbursement page shows it: `selectors.disbursement_dashboard` reads the
-pre-aggregated project-year and unit-month rows. The ranking of sub-units adds up that dashboard's rows per
-responsible unit under each direct sub-unit, and the indicators' status is `selectors.indicator_board`.
+period runs), exactly as the disbursement page shows it: `selectors.disbursement_totals` sums the same
+pre-aggregated project-year and unit-month rows as that page's `disbursement_dashboard`, and the subtree of
+each direct sub-unit for the ranking; the indicators' status is `selectors.indicator_board`.
 """
 
 import datetime
@@ -24,23 +24,9 @@ def _day(period: Period) -> datetime.date:
     return min(period.end, today())
 
 
-def _subunit_rates(*, unit, board: selectors.Dashboard) -> dict[int, object]:
-    """The rate against the total plan of each direct sub-unit's subtree, from the dashboard's rows per
-    responsible unit (one small query maps each responsible unit to the sub-unit above it)."""
-    from kycuong.org.models import UnitClosure
-
-    rows = {row.unit_id: row for row in board.units}
-    child_of = dict(
-        UnitClosure.objects.filter(ancestor__parent_id=unit.pk, descendant_id__in=list(rows)).values_list(
-            "descendant_id", "ancestor_id"
-        )
-    )
-    totals: dict[int, list[int]] = {}
-    for unit_id, child_id in child_of.items():
-        total = totals.setdefault(child_id, [0, 0])
-        total[0] += rows[unit_id].total
-        total[1] += rows[unit_id].disbursed
-    return {child_id: progress.rate(paid, total) for child_id, (total, paid) in totals.items() if total}
+def _subunit_rates(by_child: dict[int, selectors.Figures]) -> dict[int, object]:
+    """The rate against the total plan of each direct sub-unit's subtree that has a plan."""
+    return {child_id: figures.rate_total for child_id, figures in by_child.items() if figures.total}
 
 
 def _gap(board: selectors.Dashboard):
@@ -53,9 +39,11 @@ def _gap(board: selectors.Dashboard):
 def summary(*, actor, unit, period: Period) -> ModuleSummary:
     year, day = period.end.year, _day(period)
     previous = period.previous()
-    board = selectors.disbursement_dashboard(actor=actor, year=year, unit_id=unit.pk, day=day)
-    before = selectors.disbursement_dashboard(
-        actor=actor, year=previous.end.year, unit_id=unit.pk, day=_day(previous)
+    board, by_child = selectors.disbursement_totals(
+        actor=actor, year=year, unit_id=unit.pk, day=day, children_of=unit.pk
+    )
+    before, _children = selectors.disbursement_totals(
+        actor=actor, year=previous.end.year, unit_id=unit.pk, day=_day(previous), with_months=False
     )
     statuses = Counter(
         row.status for row in selectors.indicator_board(actor=actor, unit=unit, year=year, day=day)
@@ -161,6 +149,6 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
         title=_("Targets and public investment"),
         figures=figures,
         headline="targets.disbursement_rate",
-        by_subunit=_subunit_rates(unit=unit, board=board),
+        by_subunit=_subunit_rates(by_child),
         sentences=sentences,
     )

@@ -343,12 +343,11 @@ def disbursement_dashboard(
     day = as_of(year, day)
     rule = rule_for(year)
     threshold = lag_threshold(year, day, rule)
-    lag = lagging_q(threshold)
     rows = project_years(actor=actor, year=year, unit_id=unit_id)
     units = []
     for row in (
         rows.values("responsible_unit_id", "responsible_unit__name", "responsible_unit__code")
-        .annotate(**_sums(lag))
+        .annotate(**_sums(lagging_q(threshold)))
         .order_by("responsible_unit__name", "responsible_unit_id")
     ):
         unit_row = UnitRow(
@@ -371,28 +370,98 @@ def disbursement_dashboard(
         disbursed=sum(u.disbursed for u in units),
         lagging=sum(u.lagging for u in units),
     )
-    months = restrict(UnitMonth.objects.filter(year=year), actor, VIEW_PROJECT)
-    if unit_id is not None:
-        months = months.filter(unit_id__in=_subtree(unit_id))
-    paid = dict(months.values("month").annotate(total=Sum("amount")).order_by().values_list("month", "total"))
-    path = progress.month_path(rule.target_percent, rule.profile)
-    current_month = progress.window_month(year, day) if day >= progress.window(year)[0] else 0
-    cumulative = 0
+    return _dashboard(
+        actor=actor,
+        year=year,
+        unit_id=unit_id,
+        day=day,
+        rule=rule,
+        threshold=threshold,
+        totals=totals,
+        units=units,
+    )
+
+
+def disbursement_totals(
+    *,
+    actor,
+    year: int,
+    unit_id: int,
+    day: datetime.date | None = None,
+    with_months: bool = True,
+    children_of: int | None = None,
+) -> tuple[Dashboard, dict[int, Figures]]:
+    """The figures of `disbursement_dashboard` without its table of responsible units (the leadership
+    dashboard's needs): the totals in one aggregate, and, with `children_of`, the totals of each direct
+    sub-unit's subtree summed by the database over the closure. Same rows, same sums, fewer rows read back."""
+    day = as_of(year, day)
+    rule = rule_for(year)
+    threshold = lag_threshold(year, day, rule)
+    rows = project_years(actor=actor, year=year, unit_id=unit_id)
+    totals = Figures(**rows.aggregate(**_sums(lagging_q(threshold))))
+    by_child = {}
+    if children_of is not None:
+        child = "responsible_unit__ancestor_links__ancestor_id"
+        for row in (
+            rows.filter(responsible_unit__ancestor_links__ancestor__parent_id=children_of)
+            .values(child)
+            .annotate(**_sums(lagging_q(threshold)))
+            .order_by()
+        ):
+            child_id = row.pop(child)
+            by_child[child_id] = Figures(**row)
+    board = _dashboard(
+        actor=actor,
+        year=year,
+        unit_id=unit_id,
+        day=day,
+        rule=rule,
+        threshold=threshold,
+        totals=totals,
+        units=[],
+        with_months=with_months,
+    )
+    return board, by_child
+
+
+def _dashboard(
+    *,
+    actor,
+    year: int,
+    unit_id: int | None,
+    day: datetime.date,
+    rule: Rule,
+    threshold: Decimal,
+    totals: Figures,
+    units: list[UnitRow],
+    with_months: bool = True,
+) -> Dashboard:
+    """The plan year's board: the totals, the path and, month by month, the cumulative rate (one query)."""
     month_rows = []
-    for month in range(1, 14):
-        cumulative += paid.get(month, 0)
-        shown = month <= current_month
-        actual = progress.rate(cumulative, totals.total) if shown else None
-        month_rows.append(
-            {
-                "month": month,
-                "label": f"{month:02d}/{year}" if month <= 12 else f"01/{year + 1}",
-                "disbursed": paid.get(month, 0) if shown else None,
-                "cumulative": cumulative if shown else None,
-                "actual_percent": actual,
-                "path_percent": path[month - 1].quantize(Decimal("0.01")),
-            }
+    if with_months:
+        months = restrict(UnitMonth.objects.filter(year=year), actor, VIEW_PROJECT)
+        if unit_id is not None:
+            months = months.filter(unit_id__in=_subtree(unit_id))
+        paid = dict(
+            months.values("month").annotate(total=Sum("amount")).order_by().values_list("month", "total")
         )
+        path = progress.month_path(rule.target_percent, rule.profile)
+        current_month = progress.window_month(year, day) if day >= progress.window(year)[0] else 0
+        cumulative = 0
+        for month in range(1, 14):
+            cumulative += paid.get(month, 0)
+            shown = month <= current_month
+            actual = progress.rate(cumulative, totals.total) if shown else None
+            month_rows.append(
+                {
+                    "month": month,
+                    "label": f"{month:02d}/{year}" if month <= 12 else f"01/{year + 1}",
+                    "disbursed": paid.get(month, 0) if shown else None,
+                    "cumulative": cumulative if shown else None,
+                    "actual_percent": actual,
+                    "path_percent": path[month - 1].quantize(Decimal("0.01")),
+                }
+            )
     return Dashboard(
         year=year,
         day=day,

@@ -167,6 +167,18 @@ def test_targets_figures_equal_the_disbursement_dashboard(disbursed, login):
     assert summary.by_subunit == {disbursed.hoangliet.pk: D("20.00")}
     curve = figure(summary, "targets.disbursement_rate").series
     assert curve[-1] == ("12/2024", float(D("41.18")))
+    # The dashboard's sums are the disbursement page's, field by field, month by month.
+    totals, by_child = targets_selectors.disbursement_totals(
+        actor=head,
+        year=2024,
+        unit_id=disbursed.hoangmai.pk,
+        day=datetime.date(2024, 12, 31),
+        children_of=disbursed.hoangmai.pk,
+    )
+    assert totals.totals == own.totals and totals.months == own.months and totals.units == []
+    assert totals.threshold == own.threshold and totals.path_today == own.path_today
+    ward_row = next(row for row in own.units if row.unit_id == disbursed.hoangliet.pk)
+    assert by_child[disbursed.hoangliet.pk].total == ward_row.total == 50 * BILLION
     client = login(head)
     page = client.get(figure(summary, "targets.disbursement_rate").drill_url)
     codes = {row.project.code for row in page.context["page"].items}
