@@ -14,7 +14,12 @@ def summary(*, actor, unit, period) -> ModuleSummary:
     )
     previous_period = period.previous()
     before = selectors.statistics(
-        actor=actor, unit_id=unit.pk, start=previous_period.start, end=previous_period.end, by_process=False
+        actor=actor,
+        unit_id=unit.pk,
+        start=previous_period.start,
+        end=previous_period.end,
+        by_process=False,
+        with_subunits=False,
     )
     total, old = now["total"], before["total"]
     drill = (

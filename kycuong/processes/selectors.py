@@ -215,9 +215,10 @@ def statistics(
     definition_id: int | None = None,
     code: str | None = None,
     by_process: bool = True,
+    with_subunits: bool = True,
 ) -> dict:
     """Finished instances (or steps) of a unit's subtree in whole months from `start` to `end`: totals, by
-    process, by direct sub-unit and by month. Exact, from the figures kept with each completion: the totals
+    process, by direct sub-unit (unless `with_subunits` is False) and by month. Exact, from the figures kept with each completion: the totals
     per unit and month when no process is chosen, the figures per process otherwise. The breakdown by process
     reads the figures per process and unit, the largest table: `by_process=False` leaves it out."""
     months = {"month__gte": start.replace(day=1), "month__lte": end.replace(day=1)}
@@ -255,23 +256,25 @@ def statistics(
         else {}
     )
     by_process = [(row["code"], names.get(row["code"], row["code"]), _figures(row)) for row in by_code]
-    unit_model = apps.get_model("org", "Unit")
-    closure = apps.get_model("org", "UnitClosure")
-    children = list(unit_model.objects.filter(parent_id=unit_id).order_by("name").values_list("id", "name"))
     by_subunit = []
-    if children:
-        links = closure.objects.filter(ancestor_id__in=[child for child, _ in children])
-        per_unit = {row["unit_id"]: _figures(row) for row in coarse.values("unit_id").annotate(**SUMS)}
-        ancestry: dict[int, list[int]] = {}
-        for ancestor, descendant in links.filter(descendant_id__in=list(per_unit)).values_list(
-            "ancestor_id", "descendant_id"
+    if with_subunits:
+        children = list(
+            apps.get_model("org", "Unit")
+            .objects.filter(parent_id=unit_id)
+            .order_by("name")
+            .values_list("id", "name")
+        )
+        # Each direct sub-unit's subtree summed by the database, over the closure.
+        child = "unit__ancestor_links__ancestor_id"
+        per_child = {}
+        for row in (
+            coarse.filter(unit__ancestor_links__ancestor__parent_id=unit_id)
+            .values(child)
+            .annotate(**SUMS)
+            .order_by()
         ):
-            ancestry.setdefault(ancestor, []).append(descendant)
-        for child, name in children:
-            figures = Figures()
-            for descendant in ancestry.get(child, []):
-                _add(figures, per_unit[descendant])
-            by_subunit.append((child, name, figures))
+            per_child[row[child]] = _figures(row)
+        by_subunit = [(child_id, name, per_child.get(child_id, Figures())) for child_id, name in children]
     return {"total": total, "by_process": by_process, "by_month": by_month, "by_subunit": by_subunit}
 
 
