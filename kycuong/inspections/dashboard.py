@@ -2,11 +2,11 @@
 distinct organisations and individuals inspected and found violating, per direct sub-unit and per month."""
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kycuong.core.dashboard import Figure, ModuleSummary, Period, format_number
+from kycuong.org.rollup import totals_by_child
 
 from . import selectors
 from .models import HELD_STATUSES, Inspection
@@ -18,37 +18,21 @@ def _held(period: Period):
     )
 
 
-def _by_subunit(unit, period: Period) -> dict[int, int]:
-    key = "deciding_unit__ancestor_links__ancestor_id"
-    rows = (
-        _held(period)
-        .filter(deciding_unit__ancestor_links__ancestor__parent_id=unit.pk)
-        .values(key)
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row[key]: row["n"] for row in rows}
-
-
-def _series(unit, period: Period) -> list[tuple[str, float]]:
-    rows = _held(period)
-    subtree = selectors.subtree_ids(unit.pk)
+def _by_subunit(unit, period: Period, subtree: list[int] | None) -> dict[int, int]:
+    held = _held(period)
     if subtree is not None:
-        rows = rows.filter(deciding_unit_id__in=subtree)
-    months = (
-        rows.annotate(month=TruncMonth("decision_date"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
-    )
-    return [(f"{row['month']:%m/%Y}", float(row["n"])) for row in months]
+        held = held.filter(deciding_unit_id__in=subtree)
+    per_unit = held.values("deciding_unit_id").annotate(n=Count("id"))
+    rolled_up = totals_by_child(per_unit, unit_field="deciding_unit_id", parent_id=unit.pk)
+    return {child: figures["n"] for child, figures in rolled_up.items()}
 
 
 def summary(*, actor, unit, period: Period) -> ModuleSummary:
-    now = selectors.inspection_figures(unit_id=unit.pk, start=period.start, end=period.end)
+    subtree = selectors.subtree_ids(unit.pk)
+    now = selectors.inspection_figures(unit_id=unit.pk, start=period.start, end=period.end, subtree=subtree)
     previous_period = period.previous()
     before = selectors.inspection_figures(
-        unit_id=unit.pk, start=previous_period.start, end=previous_period.end
+        unit_id=unit.pk, start=previous_period.start, end=previous_period.end, subtree=subtree
     )
     query = f"unit={unit.pk}&start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"
     inspections_url = f"{reverse('inspections:index')}?{query}"
@@ -60,7 +44,7 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
             value=now.inspections,
             previous=before.inspections,
             drill_url=inspections_url,
-            series=_series(unit, period),
+            series=[(f"{month:%m/%Y}", float(count)) for month, count in now.by_month],
         ),
         Figure(
             key="inspections.unannounced",
@@ -119,7 +103,7 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
         title=_("Inspections and supervision"),
         figures=figures,
         headline="inspections.count",
-        by_subunit=_by_subunit(unit, period),
+        by_subunit=_by_subunit(unit, period, subtree),
         sentences=sentences,
         tables=[table],
     )

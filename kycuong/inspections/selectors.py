@@ -5,7 +5,7 @@ unit, or by the person themself, and each opening is written to the access log (
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
 from kycuong.core.scoping import can, covered_units, get_scoped_or_404, restrict
@@ -48,11 +48,16 @@ def visible_unit(*, actor, unit_id: int, permission: str = VIEW) -> Unit:
 
 
 def subtree_ids(unit_id: int) -> list[int] | None:
-    """The unit and its descendants; None when that is every unit (the condition can be left out)."""
-    ids = list(UnitClosure.objects.filter(ancestor_id=unit_id).values_list("descendant_id", flat=True))
-    if len(ids) >= Unit.objects.count():
+    """The unit and its descendants; None when that is every unit (the condition can be left out): the
+    subtree of the one root unit, found without reading the closure's row for every unit."""
+    roots = list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True)[:2])
+    if roots == [unit_id]:
         return None
-    return ids
+    return list(UnitClosure.objects.filter(ancestor_id=unit_id).values_list("descendant_id", flat=True))
+
+
+# `subtree` left out: read it. Callers that ask several questions of one unit pass subtree_ids() once.
+READ_SUBTREE = object()
 
 
 def kinds(*, day: datetime.date | None = None) -> list[InspectionKind]:
@@ -260,6 +265,7 @@ class InspectionFigures:
     people_violating: int
     party_people: int  # Party members among the individuals
     party_people_violating: int
+    by_month: list[tuple[datetime.date, int]] = field(default_factory=list)  # (first day of month, count)
 
     @property
     def subjects(self) -> int:
@@ -279,14 +285,17 @@ def _held(
     return rows
 
 
-def inspection_figures(*, unit_id: int, start: datetime.date, end: datetime.date) -> InspectionFigures:
+def inspection_figures(
+    *, unit_id: int, start: datetime.date, end: datetime.date, subtree=READ_SUBTREE
+) -> InspectionFigures:
     """Exact figures for the unit's subtree (by deciding body) over the inspections decided in the period.
 
-    Two indexed aggregate queries, whatever the size: counts per kind and planned/unannounced over the
-    inspections; distinct organisations and individuals over the subjects (which carry copies of the
+    Two indexed aggregate queries, whatever the size: counts per kind, planned/unannounced and month over
+    the inspections; distinct organisations and individuals over the subjects (which carry copies of the
     decision date, body and kind). A subject inspected three times counts once.
     """
-    subtree = subtree_ids(unit_id)
+    if subtree is READ_SUBTREE:
+        subtree = subtree_ids(unit_id)
     held = _held(
         Inspection.objects.filter(status__in=HELD_STATUSES),
         "deciding_unit_id",
@@ -295,10 +304,17 @@ def inspection_figures(*, unit_id: int, start: datetime.date, end: datetime.date
         start,
         end,
     )
-    counts = {
-        (row["kind_id"], row["planned"]): row["n"]
-        for row in held.values("kind_id", "planned").annotate(n=Count("id")).order_by()
-    }
+    counts: dict[tuple[int, bool], int] = {}
+    months: dict[datetime.date, int] = {}
+    for row in (
+        held.annotate(month=TruncMonth("decision_date"))
+        .values("kind_id", "planned", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        key = (row["kind_id"], row["planned"])
+        counts[key] = counts.get(key, 0) + row["n"]
+        months[row["month"]] = months.get(row["month"], 0) + row["n"]
     all_kinds = {kind.pk: kind for kind in InspectionKind.objects.all()}
     by_kind = [
         KindRow(kind, counts.get((kind.pk, True), 0), counts.get((kind.pk, False), 0))
@@ -316,6 +332,7 @@ def inspection_figures(*, unit_id: int, start: datetime.date, end: datetime.date
         planned=planned,
         unannounced=unannounced,
         supervisions=supervisions,
+        by_month=sorted(months.items()),
         **distinct,
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kycuong.core.replica import reads_replica
 from kycuong.core.scoping import covered_units, get_scoped_or_404, has_any_grant, restrict
 from kycuong.core.text import fold
+from kycuong.org.rollup import totals_by_child
 
 from .models import MonthlyFigure, ProcessDefinition, ProcessInstance, ProcessStep, UnitMonthFigure
 
@@ -218,9 +219,10 @@ def statistics(
     with_subunits: bool = True,
 ) -> dict:
     """Finished instances (or steps) of a unit's subtree in whole months from `start` to `end`: totals, by
-    process, by direct sub-unit (unless `with_subunits` is False) and by month. Exact, from the figures kept with each completion: the totals
-    per unit and month when no process is chosen, the figures per process otherwise. The breakdown by process
-    reads the figures per process and unit, the largest table: `by_process=False` leaves it out."""
+    process, by direct sub-unit (unless `with_subunits` is False) and by month. Exact, from the figures kept
+    with each completion: the totals per unit and month when no process is chosen, the figures per process
+    otherwise. The breakdown by process reads the figures per process and unit, the largest table:
+    `by_process=False` leaves it out."""
     months = {"month__gte": start.replace(day=1), "month__lte": end.replace(day=1)}
     subtree = {"unit_id__in": _subtree(unit_id)}
     fine = restrict(MonthlyFigure.objects.all(), actor, VIEW_INSTANCE).filter(
@@ -264,16 +266,10 @@ def statistics(
             .order_by("name")
             .values_list("id", "name")
         )
-        # Each direct sub-unit's subtree summed by the database, over the closure.
-        child = "unit__ancestor_links__ancestor_id"
-        per_child = {}
-        for row in (
-            coarse.filter(unit__ancestor_links__ancestor__parent_id=unit_id)
-            .values(child)
-            .annotate(**SUMS)
-            .order_by()
-        ):
-            per_child[row[child]] = _figures(row)
+        rolled_up = totals_by_child(
+            coarse.values("unit_id").annotate(**SUMS), unit_field="unit_id", parent_id=unit_id
+        )
+        per_child = {child_id: _figures(figures) for child_id, figures in rolled_up.items()}
         by_subunit = [(child_id, name, per_child.get(child_id, Figures())) for child_id, name in children]
     return {"total": total, "by_process": by_process, "by_month": by_month, "by_subunit": by_subunit}
 

@@ -17,6 +17,7 @@ from kycuong.core.calendar import today
 from kycuong.core.scoping import covered_units, covers_every_unit, get_scoped_or_404, restrict
 from kycuong.core.text import search
 from kycuong.org.models import Unit, UnitClosure
+from kycuong.org.rollup import totals_by_child
 
 from . import progress
 from .models import (
@@ -393,7 +394,7 @@ def disbursement_totals(
 ) -> tuple[Dashboard, dict[int, Figures]]:
     """The figures of `disbursement_dashboard` without its table of responsible units (the leadership
     dashboard's needs): the totals in one aggregate, and, with `children_of`, the totals of each direct
-    sub-unit's subtree summed by the database over the closure. Same rows, same sums, fewer rows read back."""
+    sub-unit's subtree rolled up by the database. Same rows, same sums, fewer rows read back."""
     day = as_of(year, day)
     rule = rule_for(year)
     threshold = lag_threshold(year, day, rule)
@@ -401,15 +402,9 @@ def disbursement_totals(
     totals = Figures(**rows.aggregate(**_sums(lagging_q(threshold))))
     by_child = {}
     if children_of is not None:
-        child = "responsible_unit__ancestor_links__ancestor_id"
-        for row in (
-            rows.filter(responsible_unit__ancestor_links__ancestor__parent_id=children_of)
-            .values(child)
-            .annotate(**_sums(lagging_q(threshold)))
-            .order_by()
-        ):
-            child_id = row.pop(child)
-            by_child[child_id] = Figures(**row)
+        per_unit = rows.values("responsible_unit_id").annotate(**_sums(lagging_q(threshold)))
+        rolled_up = totals_by_child(per_unit, unit_field="responsible_unit_id", parent_id=children_of)
+        by_child = {child_id: Figures(**figures) for child_id, figures in rolled_up.items()}
     board = _dashboard(
         actor=actor,
         year=year,

@@ -32,13 +32,19 @@ def test_format_number(value, decimals, vietnamese, english):
 
 def test_format_number_agrees_with_djangos_number_format():
     rng = random.Random(5)
-    values = [rng.uniform(-1e8, 1e8) for _ in range(500)] + [rng.randint(-(10**12), 10**12) for _ in range(500)]
+    values = [rng.uniform(-1e8, 1e8) for _ in range(500)] + [
+        rng.randint(-(10**12), 10**12) for _ in range(500)
+    ]
     for language in ("vi", "en"):
         with translation.override(language):
             for value in values:
                 for decimals in (0, 1, 2):
-                    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-                    expected = number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+                    rounded = Decimal(str(value)).quantize(
+                        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+                    )
+                    expected = number_format(
+                        rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True
+                    )
                     assert format_number(value, decimals) == expected, (language, value, decimals)
 
 

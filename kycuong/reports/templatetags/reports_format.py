@@ -33,6 +33,4 @@ def signal_badge(signal: str | None) -> str:
     if signal not in _BADGES:
         return ""
     colour, label = _BADGES[signal]
-    return format_html(
-        '<span class="badge text-bg-{}" data-signal="{}">{}</span>', colour, signal, label
-    )
+    return format_html('<span class="badge text-bg-{}" data-signal="{}">{}</span>', colour, signal, label)
