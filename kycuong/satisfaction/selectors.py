@@ -19,6 +19,7 @@ from kycuong.core.kept import KeptValues
 from kycuong.core.scoping import get_scoped_or_404, restrict
 from kycuong.core.text import search
 from kycuong.org.models import Unit, UnitClosure
+from kycuong.org.rollup import totals_by_child
 
 from .figures import IndexFigures, figures_from_counts
 from .models import (
@@ -224,9 +225,7 @@ def satisfaction_breakdown(
     if group_by == "unit":
         if filters.unit_id is None:
             raise ValueError("unit breakdown needs a unit")
-        # Each row is counted once, under the child of the filter's unit whose subtree holds its unit.
-        key = "unit__ancestor_links__ancestor_id"
-        parts = [rows.filter(unit__ancestor_links__ancestor__parent_id=filters.unit_id) for rows in parts]
+        key = "unit"
         label_of = dict(Unit.objects.filter(parent_id=filters.unit_id).values_list("pk", "name"))
     elif group_by == "service_point":
         key = "service_point_id"
@@ -239,7 +238,17 @@ def satisfaction_breakdown(
         key = "procedure"
         parts = [rows.exclude(procedure="") for rows in parts]
         label_of = None
-    if len(parts) == 1:
+    if group_by == "unit":
+        # Each row is counted once, under the child of the filter's unit whose subtree holds its unit.
+        merged = {}
+        for rows in parts:
+            per_unit = rows.values("unit_id").annotate(**sums)
+            for child, figures in totals_by_child(
+                per_unit, unit_field="unit_id", parent_id=filters.unit_id
+            ).items():
+                _add(merged.setdefault(child, {key: child}), figures)
+        grouped = sorted(merged.values(), key=lambda row: -row["ratings"])[:limit]
+    elif len(parts) == 1:
         grouped = list(parts[0].order_by().values(key).annotate(**sums).order_by("-ratings")[:limit])
     else:
         merged: dict = {}
