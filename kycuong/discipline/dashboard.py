@@ -28,19 +28,19 @@ def _by_subunit(unit, period: Period) -> dict[int, int]:
     return {row[key]: row["people"] + row["orgs"] for row in rows}
 
 
-def _overdue_cases(unit) -> int:
+def _overdue_cases(subtree: list[int] | None) -> int:
     cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES, deadline__lt=today())
-    subtree = subtree_ids(unit.pk)
     if subtree is not None:
         cases = cases.filter(competent_unit_id__in=subtree)
     return cases.count()
 
 
 def summary(*, actor, unit, period: Period) -> ModuleSummary:
-    now = selectors.discipline_figures(unit_id=unit.pk, start=period.start, end=period.end)
+    subtree = subtree_ids(unit.pk)
+    now = selectors.discipline_figures(unit_id=unit.pk, start=period.start, end=period.end, subtree=subtree)
     previous_period = period.previous()
     before = selectors.discipline_figures(
-        unit_id=unit.pk, start=previous_period.start, end=previous_period.end
+        unit_id=unit.pk, start=previous_period.start, end=previous_period.end, subtree=subtree
     )
     query = f"unit={unit.pk}&start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"
     url = f"{reverse('discipline:disciplined')}?{query}"
@@ -72,7 +72,7 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
         Figure(
             key="discipline.overdue_cases",
             label=_("Cases past the handling deadline"),
-            value=_overdue_cases(unit),
+            value=_overdue_cases(subtree),
             higher_is_better=False,
             drill_url=f"{reverse('discipline:index')}?unit={unit.pk}&overdue=on",
         ),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kycuong.core.calendar import today
 from kycuong.core.scoping import covered_units, restrict
-from kycuong.inspections.selectors import subtree_ids
+from kycuong.inspections.selectors import READ_SUBTREE, subtree_ids
 
 from .models import OPEN_CASE_STATUSES, Case, CaseStatus, Decision, DisciplineForm, PartyNotice
 from .services import VIEW_CASE
@@ -115,9 +115,12 @@ def notice_get(*, actor, notice_id: int) -> PartyNotice:
 # Statistics -----------------------------------------------------------------------------------------------
 
 
-def _decisions(unit_id: int, start: datetime.date, end: datetime.date) -> QuerySet[Decision]:
+def _decisions(
+    unit_id: int, start: datetime.date, end: datetime.date, subtree=READ_SUBTREE
+) -> QuerySet[Decision]:
     rows = Decision.objects.filter(annulled=False, effective_from__gte=start, effective_from__lte=end)
-    subtree = subtree_ids(unit_id)
+    if subtree is READ_SUBTREE:
+        subtree = subtree_ids(unit_id)
     if subtree is not None:
         rows = rows.filter(competent_unit_id__in=subtree)
     return rows
@@ -149,10 +152,12 @@ def _flag(condition: Q) -> Max:
     return Max(CaseWhen(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
 
-def discipline_figures(*, unit_id: int, start: datetime.date, end: datetime.date) -> DisciplineFigures:
-    """Decisions taking effect in the period, by the competent bodies of the unit's subtree; annulled
-    decisions are left out."""
-    rows = _decisions(unit_id, start, end)
+def discipline_figures(
+    *, unit_id: int, start: datetime.date, end: datetime.date, subtree=READ_SUBTREE
+) -> DisciplineFigures:
+    """Decisions taking effect in the period, by the competent bodies of the unit's subtree (`subtree_ids`,
+    read unless given); annulled decisions are left out."""
+    rows = _decisions(unit_id, start, end, subtree)
     groups = rows.values("unit_id", "staff_id").annotate(
         by_party=_flag(Q(is_party=True)),
         administratively=_flag(Q(is_party=False)),

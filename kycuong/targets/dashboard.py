@@ -45,13 +45,17 @@ def summary(*, actor, unit, period: Period) -> ModuleSummary:
     before, _children = selectors.disbursement_totals(
         actor=actor, year=previous.end.year, unit_id=unit.pk, day=_day(previous), with_months=False
     )
+    indicators = list(selectors.indicator_list(actor=actor))
     statuses = Counter(
-        row.status for row in selectors.indicator_board(actor=actor, unit=unit, year=year, day=day)
+        row.status
+        for row in selectors.indicator_board(
+            actor=actor, unit=unit, year=year, day=day, indicators=indicators
+        )
     )
     statuses_before = Counter(
         row.status
         for row in selectors.indicator_board(
-            actor=actor, unit=unit, year=previous.end.year, day=_day(previous)
+            actor=actor, unit=unit, year=previous.end.year, day=_day(previous), indicators=indicators
         )
     )
     projects_url = f"{reverse('targets:projects')}?{urlencode({'year': year, 'unit': unit.pk})}"

@@ -168,11 +168,18 @@ def indicator_progress(
 
 
 def indicator_board(
-    *, actor, unit: Unit, year: int, day: datetime.date | None = None
+    *,
+    actor,
+    unit: Unit,
+    year: int,
+    day: datetime.date | None = None,
+    indicators: list[Indicator] | None = None,
 ) -> list[IndicatorProgress]:
-    """Every visible indicator with the unit's own figures (three queries, whatever the count)."""
+    """Every visible indicator (`indicator_list`, read unless given) with the unit's own figures (three
+    queries, whatever the count)."""
     day = day or today()
-    indicators = list(indicator_list(actor=actor))
+    if indicators is None:
+        indicators = list(indicator_list(actor=actor))
     actuals = restrict(IndicatorActual.objects.filter(unit=unit, year=year), actor, VIEW_INDICATOR)
     targets = restrict(IndicatorTarget.objects.filter(unit=unit, year=year), actor, VIEW_INDICATOR)
     series: dict[int, list] = {}
