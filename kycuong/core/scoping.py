@@ -7,8 +7,8 @@ actor's scope is answered exactly like a missing one.
 """
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
-from django.db.models import Field, Model, Q, QuerySet
+from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.db.models import Field, ForeignObject, Model, Q, QuerySet
 from django.db.models.lookups import In
 from django.http import Http404
 from django.utils import timezone
@@ -94,7 +94,11 @@ def covers_every_unit(actor, permission: str) -> bool:
 
 class InArray(In):
     """`x IN (subquery)`, written `x = ANY(ARRAY(subquery))` on PostgreSQL: under an OR, the planner can then
-    combine index scans instead of testing a hashed subquery row by row."""
+    combine index scans instead of testing a hashed subquery row by row.
+
+    `x IN (list of ids)` is written `x = ANY(%s)` with the list as one array parameter on PostgreSQL: a
+    city-wide scope is 3,000 ids, and one placeholder per id made the query text itself costly to build and
+    to parse (90 ms per query at that size)."""
 
     lookup_name = "in_array"
 
@@ -103,20 +107,34 @@ class InArray(In):
             lhs, lhs_params = self.process_lhs(compiler, connection)
             rhs, rhs_params = self.process_rhs(compiler, connection)
             return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        if connection.vendor == "postgresql" and all(isinstance(value, int) for value in self.rhs):
+            values = sorted(set(self.rhs))
+            if not values:
+                raise EmptyResultSet
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, values)
         return super().as_sql(compiler, connection)
 
 
 Field.register_lookup(InArray)
+ForeignObject.register_lookup(InArray)  # foreign keys have their own lookups
 
 
-def _unit_condition(model, lookup: str, units: list[int]) -> Q:
+def _unit_condition(model, lookup: str, units: list[int], every_unit: bool = False) -> Q:
+    """The rows whose unit (through `lookup`) is one of `units`. When `units` is every unit, the same rows
+    are those that have a unit at all: said so, instead of sending thousands of ids with each query."""
     field = model._meta.get_field(lookup.split("__", 1)[0])
     if field.many_to_many:
         # A subquery on the link table keeps one row per object (a join would repeat it per unit).
         through = field.remote_field.through
         own, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        return Q(pk__in_array=through.objects.filter(**{f"{target}__in": units}).values(own))
-    return Q(**{f"{lookup}__in": units})
+        links = (
+            through.objects.all() if every_unit else through.objects.filter(**{f"{target}__in_array": units})
+        )
+        return Q(pk__in_array=links.values(own))
+    if every_unit:
+        return Q(**{f"{lookup}__isnull": False})
+    return Q(**{f"{lookup}__in_array": units})
 
 
 def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
@@ -132,13 +150,14 @@ def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
     units = covered_units(actor, permission)
     if units is None:
         return queryset
-    if "__" not in field and covers_every_unit(actor, permission):
+    every_unit = covers_every_unit(actor, permission)
+    if "__" not in field and every_unit:
         model_field = model._meta.get_field(field)
         if model_field.primary_key or (model_field.is_relation and not model_field.null):
             return queryset  # every row has a unit, and every unit is covered: the condition is always true
-    condition = _unit_condition(model, field, units)
+    condition = _unit_condition(model, field, units, every_unit)
     for extra in getattr(model, "SCOPE_EXTRA_UNIT_FIELDS", ()):
-        condition |= _unit_condition(model, extra, units)
+        condition |= _unit_condition(model, extra, units, every_unit)
     return queryset.filter(condition)
 
 

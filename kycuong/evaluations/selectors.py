@@ -291,8 +291,8 @@ def due_steps(*, actor) -> list[dict]:
             waiting = waiting.exclude(staff_id=staff_id)
         if review_units is not None:
             waiting = waiting.filter(
-                Q(unit_id__in=review_units) & ~Q(role__in=LEADER_ROLES)
-                | Q(role__in=LEADER_ROLES, unit__parent_id__in=review_units)
+                Q(unit_id__in_array=review_units) & ~Q(role__in=LEADER_ROLES)
+                | Q(role__in=LEADER_ROLES, unit__parent_id__in_array=review_units)
             )
         counts = waiting.order_by().values("cycle_id").annotate(n=Count("id"))
         cycles = Cycle.objects.in_bulk([row["cycle_id"] for row in counts[:10]])

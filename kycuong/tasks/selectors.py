@@ -314,5 +314,5 @@ def tasks_awaiting_decision(*, actor) -> QuerySet[Task]:
     )
     units = covered_units(actor, "tasks.assign_task")
     if units is not None:
-        waiting = waiting.filter(assigning_unit_id__in=units)
+        waiting = waiting.filter(assigning_unit_id__in_array=units)
     return waiting.select_related("lead_unit").order_by("due_date", "id")

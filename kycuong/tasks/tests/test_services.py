@@ -341,3 +341,28 @@ def test_a_small_scope_lists_tasks_in_the_same_order_as_a_large_one(people, make
         sorted_by_index = listed(sort)
         monkeypatch.undo()
         assert sorted_after_filtering == [task.pk for task in expected] == sorted_by_index
+
+
+def test_scope_conditions_stay_short_whatever_the_number_of_units(make_task, people):
+    """A city-wide scope is said as "has a unit" and, on PostgreSQL, a list of units is one array parameter:
+    the rows are exactly those of the same condition written with every unit's id."""
+    from django.db import connection
+
+    from kycuong.core.scoping import covered_units, restrict
+    from kycuong.org.models import Unit
+    from kycuong.tasks.models import TaskEvent
+
+    make_task()
+    leader, head = people.user("city_leader"), people.user("hoangmai_head")
+    everywhere = restrict(TaskEvent.objects.all(), leader, "tasks.view_task")
+    _sql, params = everywhere.query.sql_with_params()
+    assert params == ()
+    every_id = list(Unit.objects.values_list("pk", flat=True))
+    assert set(everywhere) == set(TaskEvent.objects.filter(task__lead_unit__in=every_id)) != set()
+
+    district = restrict(TaskEvent.objects.all(), head, "tasks.view_task")
+    units = covered_units(head, "tasks.view_task")
+    assert set(district) == set(TaskEvent.objects.filter(task__lead_unit__in=units))
+    if connection.vendor == "postgresql":
+        sql, params = district.query.sql_with_params()
+        assert "= ANY(" in sql and list(params) == [sorted(units)]
