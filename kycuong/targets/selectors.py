@@ -348,9 +348,8 @@ def disbursement_dashboard(
     *, actor, year: int, unit_id: int | None = None, day: datetime.date | None = None
 ) -> Dashboard:
     """The plan year's figures over the actor's scope (or a unit's subtree): four queries in all."""
-    day = as_of(year, day)
-    rule = rule_for(year)
-    threshold = lag_threshold(year, day, rule)
+    plan = _plan_day(year, day)
+    threshold = plan.threshold
     rows = project_years(actor=actor, year=year, unit_id=unit_id)
     units = []
     for row in (
@@ -378,16 +377,7 @@ def disbursement_dashboard(
         disbursed=sum(u.disbursed for u in units),
         lagging=sum(u.lagging for u in units),
     )
-    return _dashboard(
-        actor=actor,
-        year=year,
-        unit_id=unit_id,
-        day=day,
-        rule=rule,
-        threshold=threshold,
-        totals=totals,
-        units=units,
-    )
+    return _dashboard(actor, year, unit_id, plan, totals, units)
 
 
 def disbursement_totals(
@@ -402,43 +392,41 @@ def disbursement_totals(
     """The figures of `disbursement_dashboard` without its table of responsible units (the leadership
     dashboard's needs): the totals in one aggregate, and, with `children_of`, the totals of each direct
     sub-unit's subtree rolled up by the database. Same rows, same sums, fewer rows read back."""
-    day = as_of(year, day)
-    rule = rule_for(year)
-    threshold = lag_threshold(year, day, rule)
+    plan = _plan_day(year, day)
     rows = project_years(actor=actor, year=year, unit_id=unit_id)
-    totals = Figures(**rows.aggregate(**_sums(lagging_q(threshold))))
+    totals = Figures(**rows.aggregate(**_sums(lagging_q(plan.threshold))))
     by_child = {}
     if children_of is not None:
-        per_unit = rows.values("responsible_unit_id").annotate(**_sums(lagging_q(threshold)))
+        per_unit = rows.values("responsible_unit_id").annotate(**_sums(lagging_q(plan.threshold)))
         rolled_up = totals_by_child(per_unit, unit_field="responsible_unit_id", parent_id=children_of)
         by_child = {child_id: Figures(**figures) for child_id, figures in rolled_up.items()}
-    board = _dashboard(
-        actor=actor,
-        year=year,
-        unit_id=unit_id,
-        day=day,
-        rule=rule,
-        threshold=threshold,
-        totals=totals,
-        units=[],
-        with_months=with_months,
-    )
-    return board, by_child
+    return _dashboard(actor, year, unit_id, plan, totals, [], with_months=with_months), by_child
+
+
+@dataclass(frozen=True)
+class PlanDay:
+    day: datetime.date  # the day the plan year is looked at
+    rule: Rule
+    threshold: Decimal  # below this rate, a project or unit is lagging
+
+
+def _plan_day(year: int, day: datetime.date | None) -> PlanDay:
+    day = as_of(year, day)
+    rule = rule_for(year)
+    return PlanDay(day, rule, lag_threshold(year, day, rule))
 
 
 def _dashboard(
-    *,
     actor,
     year: int,
     unit_id: int | None,
-    day: datetime.date,
-    rule: Rule,
-    threshold: Decimal,
+    plan: PlanDay,
     totals: Figures,
     units: list[UnitRow],
     with_months: bool = True,
 ) -> Dashboard:
     """The plan year's board: the totals, the path and, month by month, the cumulative rate (one query)."""
+    day, rule = plan.day, plan.rule
     month_rows = []
     if with_months:
         months = restrict(UnitMonth.objects.filter(year=year), actor, VIEW_PROJECT)
@@ -469,7 +457,7 @@ def _dashboard(
         day=day,
         rule=rule,
         path_today=progress.path_percent(year, day, target_percent=rule.target_percent, profile=rule.profile),
-        threshold=threshold,
+        threshold=plan.threshold,
         totals=totals,
         units=units,
         months=month_rows,
