@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kycuong.core.dashboard import Figure, ModuleSummary, Period
 from kycuong.core.scoping import restrict
 from kycuong.org.models import Unit, UnitClosure
+from kycuong.org.rollup import totals_by_child
 
 from . import scoring
 from .models import CycleState, Evaluation, Method
@@ -59,27 +60,13 @@ def _share(count: int, n: int) -> Decimal | None:
 
 
 def _mean_per_subunit(actor, unit: Unit, period: Period) -> dict[int, Decimal | None]:
-    """The mean score per direct sub-unit (its whole subtree), from one GROUP BY per unit and the closure."""
-    links = UnitClosure.objects.filter(ancestor__parent_id=unit.pk).values_list(
-        "ancestor_id", "descendant_id"
-    )
-    child_of: dict[int, list[int]] = {}
-    children: set[int] = set()
-    for child, descendant in links:
-        children.add(child)
-        child_of.setdefault(descendant, []).append(child)
-    sums: dict[int, list] = {child: [0, Decimal(0)] for child in children}
-    rows = (
-        _published(actor, unit.pk, period)
-        .order_by()
-        .values("unit_id")
-        .annotate(n=Count("id"), s=Sum("total"))
-    )
-    for row in rows:
-        for child in child_of.get(row["unit_id"], []):
-            sums[child][0] += row["n"]
-            sums[child][1] += row["s"] or 0
-    return {child: scoring.rounded(total / n) if n else None for child, (n, total) in sums.items()}
+    """The mean score per direct sub-unit (its whole subtree): one GROUP BY per unit, rolled up."""
+    per_unit = _published(actor, unit.pk, period).values("unit_id").annotate(n=Count("id"), s=Sum("total"))
+    rolled_up = totals_by_child(per_unit, unit_field="unit_id", parent_id=unit.pk)
+    means = {child.pk: None for child in Unit.objects.filter(parent_id=unit.pk).only("pk")}
+    for child, figures in rolled_up.items():
+        means[child] = scoring.rounded(Decimal(figures["s"]) / figures["n"])
+    return means
 
 
 def summary(*, actor, unit: Unit, period: Period) -> ModuleSummary:

@@ -6,6 +6,8 @@ to the closure and grouping by ancestor makes the database probe the records onc
 closure reads each record once. The figures must be additive (counts and sums, not distinct counts).
 """
 
+from decimal import Decimal
+
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -14,7 +16,8 @@ from .models import Unit, UnitClosure
 
 def totals_by_child(per_unit: QuerySet, *, unit_field: str, parent_id: int) -> dict[int, dict[str, int]]:
     """{direct sub-unit of `parent_id`: {figure: sum over its subtree}} from `per_unit`, a queryset of
-    `.values(unit_field).annotate(figure=Count/Sum…)` rows; a sub-unit with no rows is left out."""
+    `.values(unit_field).annotate(figure=Count/Sum…)` rows; a sub-unit with no rows is left out. Sums of
+    whole numbers come back as int, others as Decimal."""
     figures = [name for name in per_unit.query.annotation_select if name != unit_field]
     sql, params = per_unit.order_by().query.sql_with_params()
     quote = connections[per_unit.db].ops.quote_name
@@ -30,6 +33,19 @@ def totals_by_child(per_unit: QuerySet, *, unit_field: str, parent_id: int) -> d
     with connections[per_unit.db].cursor() as cursor:
         cursor.execute(query, (*params, parent_id))
         return {
-            row[0]: {name: int(value or 0) for name, value in zip(figures, row[1:], strict=True)}
+            row[0]: {name: _number(value) for name, value in zip(figures, row[1:], strict=True)}
             for row in cursor.fetchall()
         }
+
+
+def _number(value) -> int | Decimal:
+    """A sum as the figure's own kind: PostgreSQL sums integers as numeric, so a whole number comes back an
+    int; a sum of decimals keeps its fraction (SQLite sums them as a float: read back by its shortest
+    decimal form, as Django's own converter would)."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        value = Decimal(str(value))
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return value
+    return int(value)

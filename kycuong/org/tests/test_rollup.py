@@ -52,3 +52,22 @@ def test_the_records_filter_is_kept(world):
     assert totals_by_child(born_after_1981, unit_field="unit_id", parent_id=world.hoangmai.pk) == {
         world.dinhcong.pk: {"n": 1}
     }
+
+
+def test_sums_keep_their_kind(world):
+    """Counts come back as int, a sum of decimals with its fraction, on both databases."""
+    from decimal import Decimal
+
+    from django.db.models import DecimalField, ExpressionWrapper, F
+
+    staff_create(actor=SYSTEM, unit=world.dinhcong, full_name="Phạm Thị Hoa", birth_year=1990)
+    half = ExpressionWrapper(
+        F("birth_year") / Decimal("2.00"), output_field=DecimalField(max_digits=8, decimal_places=2)
+    )
+    per_unit = Staff.objects.values("unit_id").annotate(n=Count("id"), half=Sum(half))
+    figures = totals_by_child(per_unit, unit_field="unit_id", parent_id=world.hoangmai.pk)
+    assert figures[world.dinhcong.pk] == {"n": 1, "half": Decimal("995")}
+    assert figures[world.hoangliet.pk]["half"] == Decimal("990")
+    assert type(figures[world.dinhcong.pk]["n"]) is int
+    of_city = totals_by_child(per_unit, unit_field="unit_id", parent_id=world.city.pk)
+    assert of_city[world.badinh.pk]["half"] == Decimal("992.5")  # 1985 / 2: the fraction is kept
