@@ -192,11 +192,13 @@ _MOVE_HEAD = "UPDATE core_auditchainhead SET last_id = %s, last_hash = %s WHERE 
 AUDIT_BATCH = 500
 
 
-def _open_chain() -> None:
-    """Add the next chain (every existing one is busy); two writers adding it at once make one chain."""
+def _open_chain() -> int:
+    """Add the next chain (every existing one is busy) and return its id; two writers adding it at once make
+    one chain."""
     next_id = (AuditChainHead.objects.aggregate(models.Max("id"))["id__max"] or 0) + 1
     if next_id <= _max_chains():
         AuditChainHead.objects.bulk_create([AuditChainHead(id=next_id)], ignore_conflicts=True)
+    return next_id
 
 
 def _take_chain(count: int) -> tuple[int, int, str, list[int]]:
@@ -213,7 +215,9 @@ def _take_chain(count: int) -> tuple[int, int, str, list[int]]:
             row = cursor.fetchone()
             if row is not None:
                 break
-            _open_chain()
+            # Take the chain just opened rather than one freed meanwhile: a writer that took another would
+            # leave its new chain unused, and chains would outnumber the writers.
+            preferred = _open_chain()
         else:
             # More writers than chains: wait for one. This transaction holds no chain yet (it would have been
             # offered the one it holds), so waiting cannot deadlock on chains.
