@@ -240,6 +240,7 @@ def _summary_in_thread(module: str, path: str, **kwargs) -> ModuleSummary | None
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_pool_connections: list = []  # every provider thread's connection objects, for provider_threads_stop()
 
 
 def _provider_threads() -> int:
@@ -248,23 +249,31 @@ def _provider_threads() -> int:
     return int(os.environ.get("DASHBOARD_THREADS", "4") if value is None else value)
 
 
+def _remember_thread_connections() -> None:
+    # Runs once in each new provider thread: the objects it makes here are the ones it reads through.
+    with _pool_lock:
+        _pool_connections.extend(connections[alias] for alias in connections)
+
+
 def provider_threads_stop() -> None:
     """Stop the providers' threads and close their connections (the test suite does, before it drops its
-    database). Every thread takes exactly one closing task: each waits for the others at a barrier."""
+    database)."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is None:
         return
-    barrier = threading.Barrier(pool._max_workers)
-
-    def close_this_threads_connections() -> None:
-        connections.close_all()
-        barrier.wait(timeout=30)
-
-    for _thread in range(pool._max_workers):
-        pool.submit(close_this_threads_connections)
     pool.shutdown(wait=True)
+    with _pool_lock:
+        stopped = list(_pool_connections)
+        _pool_connections.clear()
+    for wrapper in stopped:
+        # Their threads have ended, so closing them from this one is safe.
+        wrapper.inc_thread_sharing()
+        try:
+            wrapper.close()
+        finally:
+            wrapper.dec_thread_sharing()
 
 
 def _summaries(selected: list[tuple[str, str]], **kwargs) -> list[tuple[str, ModuleSummary | None]]:
@@ -278,7 +287,9 @@ def _summaries(selected: list[tuple[str, str]], **kwargs) -> list[tuple[str, Mod
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(threads, thread_name_prefix="dashboard")
+            _pool = ThreadPoolExecutor(
+                threads, thread_name_prefix="dashboard", initializer=_remember_thread_connections
+            )
     # Each task runs in a copy of this request's context: its language, time zone and unit of work.
     futures = [
         (module, _pool.submit(contextvars.copy_context().run, _summary_in_thread, module, path, **kwargs))

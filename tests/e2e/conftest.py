@@ -4,9 +4,17 @@ The Hanoi demo data, on its 2024 structure (before the 2025 reorganisation), is 
 browser tests (it takes a minute or so) and committed, so that the live server's thread sees it; each test
 works on it as a user would, without relying on what another test did, and the database is emptied again after
 the last one. The browser tests run after every other test.
+
+On SQLite the test database lives in memory, inside one connection. The live server's request threads would
+have to share that connection with each other and with the test, and sharing it can hang the whole process:
+a thread inside a query that calls one of Django's Python functions waits for the interpreter lock, while
+another thread holds that lock and waits for the connection. So the browser tests get a copy of it in a file,
+which every thread opens on its own, as the product's own SQLite database is used.
 """
 
+import contextlib
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,48 +106,77 @@ def is_test_database(connection) -> bool:
     return str(connection.settings_dict["NAME"]).startswith("test_")
 
 
+@contextlib.contextmanager
+def database_of_its_own(connection, directory: Path):
+    """On an in-memory SQLite test database: its copy in a file, used by every connection meanwhile."""
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        yield
+        return
+    from django.conf import settings
+
+    in_memory = connection.settings_dict["NAME"]
+    # The in-memory database lasts as long as a connection to it: this one keeps it for after the tests.
+    keeper = sqlite3.connect(in_memory, uri=True)
+    path = directory / "test_browser.sqlite3"
+    with sqlite3.connect(path) as copy:
+        keeper.backup(copy)
+    # Django keeps a connection to an in-memory database open whatever is asked: name the file first.
+    connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = str(path)
+    connection.close()
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = in_memory
+        connection.ensure_connection()
+        keeper.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The Hanoi demo data, committed and served by a live server thread for all the browser tests."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
     from django.test.testcases import LiveServerThread
     from django.test.utils import modify_settings, override_settings, setup_databases, teardown_databases
 
     from kycuong.demo.loader import seed_demo
+    from kycuong.reports.selectors import provider_threads_stop
 
-    with django_db_blocker.unblock(), modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(django_db_blocker.unblock())
+        stack.enter_context(modify_settings(ALLOWED_HOSTS={"append": "localhost"}))
         # pytest-django creates the test database only when another selected test asks for one.
         own_database = None
         if not is_test_database(connection):
             own_database = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert is_test_database(connection), "the browser tests never write to a real database"
-        # An in-memory SQLite test database exists only through this thread's connection: share it.
-        shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+        if own_database is not None:
+            stack.callback(teardown_databases, own_database, verbosity=0)
+            # The dashboard's threads read through connections of their own, closed before the drop.
+            stack.callback(provider_threads_stop)
+        in_a_file = connection.vendor == "sqlite" and connection.is_in_memory_db()
+        stack.enter_context(database_of_its_own(connection, tmp_path_factory.mktemp("browser")))
+        if not in_a_file:
+            # Leave the database as the other tests expect it: empty but for the rows the migrations ship.
+            # (A file of its own is simply removed; the database in memory was left as it was.)
+            stack.callback(call_command, "flush", interactive=False, verbosity=0)
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             # The structure of 2024, before the Hanoi reorganisation: the scenarios walk a district and its
             # wards, and one of them prepares, applies and undoes a reorganisation of its own.
             seeded = seed_demo(log=lambda message: None, reorganise=False)
             assert seeded, "the demo data was already in the test database"
-        for connection in shared.values():
-            connection.inc_thread_sharing()
-        server = LiveServerThread("localhost", StaticFilesHandler, connections_override=shared, port=0)
+        server = LiveServerThread("localhost", StaticFilesHandler, port=0)
         server.daemon = True
         server.start()
-        server.is_ready.wait()
+        assert server.is_ready.wait(timeout=60), "the live server did not start within a minute"
         if server.error:
             raise server.error
-        try:
-            yield DemoServer(url=f"http://{server.host}:{server.port}")
-        finally:
-            server.terminate()
-            for connection in shared.values():
-                connection.dec_thread_sharing()
-            # Leave the database as the other tests expect it: empty but for the rows the migrations ship.
-            call_command("flush", interactive=False, verbosity=0)
-            if own_database is not None:
-                teardown_databases(own_database, verbosity=0)
+        stack.callback(server.terminate)
+        yield DemoServer(url=f"http://{server.host}:{server.port}")
 
 
 @pytest.fixture(autouse=True)

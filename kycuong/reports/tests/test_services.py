@@ -3,6 +3,7 @@ subscriptions; rights and audit."""
 
 import datetime
 import io
+import time
 import unicodedata
 from decimal import Decimal as D
 
@@ -356,3 +357,34 @@ def test_a_provider_thread_whose_connection_was_cut_connects_again(tasks_world, 
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
     assert not any(card.error for card in build().cards)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stopping_the_provider_threads_closes_every_connection_they_opened(tasks_world, settings):
+    from django.db import connection
+
+    from kycuong.accounts.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("providers read in turn on SQLite")
+
+    def others_connected() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    selectors.provider_threads_stop()  # whatever an earlier test left
+    settings.DASHBOARD_THREADS = 4
+    leader = User.objects.get(username="head.hm")
+    for _ in range(3):  # the pool grows and reuses its threads
+        selectors.dashboard_build(actor=leader, unit=tasks_world.hoangmai, period=month_period(2025, 1))
+    assert others_connected() >= 2
+    selectors.provider_threads_stop()
+    # A server process ends a moment after its client closes the connection.
+    deadline = time.monotonic() + 10
+    while others_connected() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert others_connected() == 0
