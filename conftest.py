@@ -24,6 +24,23 @@ os.environ.setdefault("KYCUONG_DEMO_PROCESSES", "1000")
 os.environ.setdefault("KYCUONG_DEMO_PROJECTS", "500")
 
 SYSTEM = SystemActor("test-setup", kind="command")
+
+# scripts/run-tests.sh names the test a run was in when it stopped without its summary (the watchdog of
+# faulthandler_timeout ends the process when a test is stuck where the per-test timeout cannot reach it).
+RUNNING_TEST_FILE = os.environ.get("KYCUONG_RUNNING_TEST_FILE")
+
+
+def pytest_runtest_logstart(nodeid, location):
+    if RUNNING_TEST_FILE:
+        with open(RUNNING_TEST_FILE, "w", encoding="utf-8") as running:
+            running.write(nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if RUNNING_TEST_FILE and os.path.exists(RUNNING_TEST_FILE):
+        os.remove(RUNNING_TEST_FILE)
+
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -25,8 +25,17 @@ PY
 }
 
 run_postgres() {
-  DATABASE_URL="$postgres_url" $pytest "$@"
+  KYCUONG_RUNNING_TEST_FILE=var/test-running-postgresql.txt DATABASE_URL="$postgres_url" $pytest "$@"
 }
+
+# A run that ended without its summary (stopped by the hang watchdog) left the name of the test it was in.
+say_where_it_stopped() {
+  if [ -s "$1" ]; then
+    echo "The $2 run stopped while this test was running: $(cat "$1")"
+    rm -f "$1"
+  fi
+}
+rm -f var/test-running-sqlite.txt var/test-running-postgresql.txt
 
 postgres_pid=""
 postgres_ran=0
@@ -40,8 +49,9 @@ if postgres_answers; then
 fi
 
 echo "=== Test suite on SQLite ==="
-DATABASE_URL="sqlite:///var/test.sqlite3" $pytest "$@"
+KYCUONG_RUNNING_TEST_FILE=var/test-running-sqlite.txt DATABASE_URL="sqlite:///var/test.sqlite3" $pytest "$@"
 sqlite_status=$?
+say_where_it_stopped var/test-running-sqlite.txt SQLite
 
 postgres_status=1
 postgres_note="NOT RUN: NO POSTGRESQL ANSWERED"
@@ -58,6 +68,7 @@ if [ $postgres_ran = 1 ]; then
     run_postgres "$@"
     postgres_status=$?
   fi
+  say_where_it_stopped var/test-running-postgresql.txt PostgreSQL
   [ $postgres_status -ne 0 ] && postgres_note="FAILED" || postgres_note="passed"
 fi
 

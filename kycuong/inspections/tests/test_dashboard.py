@@ -2,15 +2,20 @@
 the previous period, drill-down links that open the records, the headline per direct sub-unit."""
 
 import datetime
+import functools
 
 import pytest
+from django.urls import reverse
 
+from conftest import SYSTEM
 from kycuong.core.dashboard import Period, registered_modules
 from kycuong.discipline import services as discipline_services
 from kycuong.discipline.dashboard import summary as discipline_summary
 from kycuong.discipline.models import DisciplineForm
 from kycuong.inspections import services
 from kycuong.inspections.dashboard import summary as inspections_summary
+from kycuong.org.models import Unit
+from kycuong.org.services import staff_create
 
 pytestmark = pytest.mark.django_db
 YEAR = Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
@@ -66,3 +71,271 @@ def test_discipline_summary(insp, login):
     assert len(result.tables[0]["rows"]) == 2
     page = login(insp.user("city_leader")).get(figures["discipline.individuals"].drill_url)
     assert "Lê Văn Minh" in page.content.decode()
+
+
+# The dashboard equals the module's own statistics page ---------------------------------------------------
+
+QUARTER_2 = Period(datetime.date(2025, 4, 1), datetime.date(2025, 6, 30))  # previous: the first quarter
+QUARTER_3 = Period(datetime.date(2025, 7, 1), datetime.date(2025, 9, 30))  # previous: the second quarter
+
+
+def _statistics_page(client, unit, period: Period) -> dict:
+    """The context of the statistics page of inspection, supervision and discipline for a unit and period."""
+    page = client.get(
+        reverse("discipline:statistics"),
+        {"unit": unit.pk, "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    assert page.status_code == 200
+    # A period the form did not accept would silently fall back to the current year.
+    assert (page.context["unit"], page.context["start"], page.context["end"]) == (
+        unit,
+        period.start,
+        period.end,
+    )
+    return page.context
+
+
+def _held_inspection(insp, make_inspection, *, deciding_unit, day, units=(), staff=(), violating=(), **extra):
+    """An inspection decided on `day`; when some subjects are found violating, it is started to record it."""
+    actor = insp.user("hoangmai_inspector")
+    inspection = make_inspection(
+        deciding_unit=deciding_unit,
+        decision_date=day,
+        decision_number=f"{deciding_unit.code}-{day:%m%d}/QĐ",
+        subject_units=list(units),
+        subject_staff=list(staff),
+        **extra,
+    )
+    if violating:
+        inspection = services.inspection_start(actor=actor, inspection=inspection, started_on=day)
+        for subject in inspection.subjects.all():
+            if subject.unit in violating or subject.staff in violating:
+                services.finding_record(
+                    actor=actor, subject=subject, result="violation", description="Vi phạm"
+                )
+    return inspection
+
+
+def _planned_inspection(insp, *, unit, day, units=(), staff=()):
+    actor = insp.user("hoangmai_inspector")
+    plan = services.plan_create(
+        actor=actor,
+        unit=unit,
+        year=day.year,
+        number=f"{unit.code}/KH-{day:%m%d}",
+        title="Kế hoạch kiểm tra",
+        approved_on=datetime.date(day.year, 1, 5),
+    )
+    item = services.plan_item_add(
+        actor=actor,
+        plan=plan,
+        kind=insp.kinds["public-service-inspection"],
+        topic="Kiểm tra theo kế hoạch",
+        starts_on=day,
+        ends_on=day + datetime.timedelta(days=20),
+        subject_units=list(units),
+        subject_staff=list(staff),
+    )
+    inspection = services.inspection_create(actor=actor, plan_item=item)
+    return services.inspection_decide(
+        actor=actor, inspection=inspection, decision_number=f"{unit.code}-{day:%m%d}/QĐ", decision_date=day
+    )
+
+
+@pytest.fixture
+def inspections_in_two_quarters(insp, make_inspection):
+    """Inspections decided by both wards of Hoàng Mai (one through its Party cell), by the district itself
+    and by another district, planned and unannounced, with subjects seen more than once and some violations,
+    over the first and second quarters of 2025; and some that count nowhere (not decided, decided later)."""
+    hoangliet, dinhcong, hoangmai, cell = insp.hoangliet, insp.dinhcong, insp.hoangmai, insp.cell
+    person, other = insp.colleague, insp.hoangliet_staff
+    held = functools.partial(_held_inspection, insp, make_inspection)
+    # Second quarter.
+    held(
+        deciding_unit=hoangliet,
+        day=datetime.date(2025, 4, 10),
+        units=[cell],
+        staff=[person],
+        violating=[person],
+    )
+    held(
+        deciding_unit=hoangliet, day=datetime.date(2025, 5, 12), units=[cell], staff=[other], violating=[cell]
+    )
+    held(
+        deciding_unit=cell,
+        day=datetime.date(2025, 6, 20),
+        units=[cell],
+        staff=[person],
+        kind=insp.kinds["party-supervision-thematic"],
+    )
+    held(
+        deciding_unit=dinhcong,
+        day=datetime.date(2025, 5, 5),
+        units=[hoangliet],
+        staff=[other],
+        violating=[other],
+    )
+    _planned_inspection(insp, unit=dinhcong, day=datetime.date(2025, 6, 2), units=[dinhcong], staff=[person])
+    held(deciding_unit=hoangmai, day=datetime.date(2025, 6, 3), units=[hoangliet], staff=[person])
+    # First quarter.
+    held(
+        deciding_unit=hoangliet,
+        day=datetime.date(2025, 2, 3),
+        units=[hoangliet],
+        staff=[person],
+        violating=[person],
+    )
+    _planned_inspection(insp, unit=hoangliet, day=datetime.date(2025, 3, 3), units=[cell], staff=[other])
+    held(deciding_unit=dinhcong, day=datetime.date(2025, 1, 20), units=[dinhcong], violating=[dinhcong])
+    # Counted nowhere here: not decided yet, decided after the period, decided by another district.
+    make_inspection(deciding_unit=hoangliet, decision_number="", decision_date=None)
+    held(deciding_unit=dinhcong, day=datetime.date(2025, 7, 1), units=[dinhcong])
+    services.inspection_create(
+        actor=insp.user("superuser"),
+        kind=insp.kinds["public-service-inspection"],
+        deciding_unit=insp.badinh,
+        topic="Kiểm tra công vụ",
+        decision_number="9/QĐ-UBND",
+        decision_date=datetime.date(2025, 5, 5),
+        subject_units=[insp.phucxa],
+        subject_staff=[insp.phucxa_staff],
+    )
+    return insp
+
+
+# Each dashboard figure and the statistics page's figure it must equal.
+INSPECTION_COUNTERPARTS = {
+    "inspections.count": lambda i: i.inspections,
+    "inspections.unannounced": lambda i: i.unannounced,
+    "inspections.organisations": lambda i: i.orgs,
+    "inspections.individuals": lambda i: i.people,
+    "inspections.violating": lambda i: i.orgs_violating + i.people_violating,
+}
+
+
+def test_inspection_figures_equal_the_statistics_page(inspections_in_two_quarters, login):
+    insp = inspections_in_two_quarters
+    leader = insp.user("city_leader")
+    client = login(leader)
+    result = inspections_summary(actor=leader, unit=insp.hoangmai, period=QUARTER_2)
+    now = _statistics_page(client, insp.hoangmai, QUARTER_2)["i"]
+    before = _statistics_page(client, insp.hoangmai, QUARTER_2.previous())["i"]
+    assert {figure.key for figure in result.figures} == set(INSPECTION_COUNTERPARTS)
+    for figure in result.figures:
+        own = INSPECTION_COUNTERPARTS[figure.key]
+        assert (figure.key, figure.value, figure.previous) == (figure.key, own(now), own(before))
+    # The data is not trivial: both periods have planned and unannounced inspections and violations.
+    assert now.planned and now.unannounced and now.violating and before.planned and before.violating
+    # Per direct sub-unit (the Party cell inside Hoàng Liệt), the page for that sub-unit.
+    children = Unit.objects.filter(parent=insp.hoangmai)
+    per_child = {child.pk: _statistics_page(client, child, QUARTER_2)["i"].inspections for child in children}
+    assert result.by_subunit == per_child
+    assert all(per_child.values())
+
+
+def _discipline(insp, *, competent_unit, signed_on, staff=None, unit=None, regime="civil_servant", **extra):
+    """A case decided on `signed_on` with the reprimand of the regime's rules in force that day."""
+    actor = insp.user("hoangmai_inspector")
+    case = discipline_services.case_open(
+        actor=actor,
+        regime=regime,
+        competent_unit=competent_unit,
+        staff=staff,
+        unit=unit,
+        violation="Vi phạm",
+        committed_on=signed_on - datetime.timedelta(days=60),
+        severity="less_serious",
+        opened_on=signed_on - datetime.timedelta(days=30),
+    )
+    code = {
+        "party_member": "qd69-member-reprimand",
+        "party_organisation": "qd69-org-reprimand",
+        "civil_servant": "nd112-cs-reprimand"
+        if signed_on < datetime.date(2025, 7, 1)
+        else "nd172-cs-reprimand",
+    }[regime]
+    return discipline_services.case_decide(
+        actor=actor,
+        case=case,
+        form=DisciplineForm.objects.get(code=code),
+        number=f"{competent_unit.code}-{signed_on:%m%d}/QĐ",
+        signed_on=signed_on,
+        **extra,
+    )
+
+
+@pytest.fixture
+def decisions_in_two_quarters(insp):
+    """Discipline decided by both wards of Hoàng Mai and by the district, of people (one of them by two
+    bodies, under two regimes) and of a Party cell, taking effect in the second and third quarters of 2025;
+    one signed in June takes effect in July, one is annulled on appeal."""
+    hoangliet, dinhcong, hoangmai = insp.hoangliet, insp.dinhcong, insp.hoangmai
+    person, other = insp.colleague, insp.hoangliet_staff
+    clerk = staff_create(actor=SYSTEM, unit=dinhcong, full_name="Phạm Thị Thu", birth_year=1990)
+    decide = functools.partial(_discipline, insp)
+    # Third quarter.
+    decide(competent_unit=hoangliet, signed_on=datetime.date(2025, 8, 1), staff=person, regime="party_member")
+    decide(competent_unit=hoangmai, signed_on=datetime.date(2025, 9, 1), staff=person)
+    decide(
+        competent_unit=hoangliet,
+        signed_on=datetime.date(2025, 8, 20),
+        unit=insp.cell,
+        regime="party_organisation",
+    )
+    decide(competent_unit=dinhcong, signed_on=datetime.date(2025, 7, 15), staff=clerk)
+    decide(
+        competent_unit=dinhcong,
+        signed_on=datetime.date(2025, 6, 25),
+        effective_from=datetime.date(2025, 7, 2),
+        staff=other,
+    )
+    annulled = decide(competent_unit=dinhcong, signed_on=datetime.date(2025, 8, 10), staff=other)
+    appeal = discipline_services.appeal_lodge(
+        actor=insp.user("hoangmai_inspector"),
+        decision=annulled,
+        lodged_on=datetime.date(2025, 8, 15),
+        grounds="Không đúng người",
+    )
+    discipline_services.appeal_decide(
+        actor=insp.user("hoangmai_inspector"),
+        appeal=appeal,
+        upheld=False,
+        decided_on=datetime.date(2025, 9, 5),
+    )
+    # Second quarter.
+    decide(competent_unit=hoangliet, signed_on=datetime.date(2025, 4, 10), staff=other)
+    decide(competent_unit=dinhcong, signed_on=datetime.date(2025, 5, 20), staff=person, regime="party_member")
+    decide(competent_unit=dinhcong, signed_on=datetime.date(2025, 6, 2), staff=clerk)
+    return insp
+
+
+# Each dashboard figure and the statistics page's figure it must equal. The cases past their deadline are a
+# count of today's open cases, not a statistic of the period: the page has no counterpart.
+DISCIPLINE_COUNTERPARTS = {
+    "discipline.disciplined": lambda d: d.orgs + d.people,
+    "discipline.individuals": lambda d: d.people,
+    "discipline.organisations": lambda d: d.orgs,
+}
+
+
+def test_discipline_figures_equal_the_statistics_page(decisions_in_two_quarters, login):
+    insp = decisions_in_two_quarters
+    leader = insp.user("city_leader")
+    client = login(leader)
+    result = discipline_summary(actor=leader, unit=insp.hoangmai, period=QUARTER_3)
+    now = _statistics_page(client, insp.hoangmai, QUARTER_3)["d"]
+    before = _statistics_page(client, insp.hoangmai, QUARTER_3.previous())["d"]
+    assert {figure.key for figure in result.figures} == {*DISCIPLINE_COUNTERPARTS, "discipline.overdue_cases"}
+    for figure in result.figures:
+        if figure.key in DISCIPLINE_COUNTERPARTS:
+            own = DISCIPLINE_COUNTERPARTS[figure.key]
+            assert (figure.key, figure.value, figure.previous) == (figure.key, own(now), own(before))
+    # The data is not trivial: people and an organisation now, people before.
+    assert now.people and now.orgs and before.people
+    children = Unit.objects.filter(parent=insp.hoangmai)
+    per_child = {}
+    for child in children:
+        figures = _statistics_page(client, child, QUARTER_3)["d"]
+        per_child[child.pk] = figures.orgs + figures.people
+    assert result.by_subunit == per_child
+    assert all(per_child.values())
