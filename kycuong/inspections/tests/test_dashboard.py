@@ -5,7 +5,6 @@ import datetime
 import functools
 
 import pytest
-from django.urls import reverse
 
 from conftest import SYSTEM
 from kycuong.core.dashboard import Period, registered_modules
@@ -16,6 +15,7 @@ from kycuong.inspections import services
 from kycuong.inspections.dashboard import summary as inspections_summary
 from kycuong.org.models import Unit
 from kycuong.org.services import staff_create
+from kycuong.reports.tests.module_statistics import assert_figures_equal, statistics_page
 
 pytestmark = pytest.mark.django_db
 YEAR = Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
@@ -81,18 +81,8 @@ QUARTER_3 = Period(datetime.date(2025, 7, 1), datetime.date(2025, 9, 30))  # pre
 
 def _statistics_page(client, unit, period: Period) -> dict:
     """The context of the statistics page of inspection, supervision and discipline for a unit and period."""
-    page = client.get(
-        reverse("discipline:statistics"),
-        {"unit": unit.pk, "start": period.start.isoformat(), "end": period.end.isoformat()},
-    )
-    assert page.status_code == 200
-    # A period the form did not accept would silently fall back to the current year.
-    assert (page.context["unit"], page.context["start"], page.context["end"]) == (
-        unit,
-        period.start,
-        period.end,
-    )
-    return page.context
+    query = {"unit": unit.pk, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    return statistics_page(client, "discipline:statistics", query, unit, period)
 
 
 def _held_inspection(insp, make_inspection, *, deciding_unit, day, units=(), staff=(), violating=(), **extra):
@@ -220,17 +210,13 @@ def test_inspection_figures_equal_the_statistics_page(inspections_in_two_quarter
     result = inspections_summary(actor=leader, unit=insp.hoangmai, period=QUARTER_2)
     now = _statistics_page(client, insp.hoangmai, QUARTER_2)["i"]
     before = _statistics_page(client, insp.hoangmai, QUARTER_2.previous())["i"]
-    assert {figure.key for figure in result.figures} == set(INSPECTION_COUNTERPARTS)
-    for figure in result.figures:
-        own = INSPECTION_COUNTERPARTS[figure.key]
-        assert (figure.key, figure.value, figure.previous) == (figure.key, own(now), own(before))
-    # The data is not trivial: both periods have planned and unannounced inspections and violations.
-    assert now.planned and now.unannounced and now.violating and before.planned and before.violating
-    # Per direct sub-unit (the Party cell inside Hoàng Liệt), the page for that sub-unit.
+    assert_figures_equal(result.figures, INSPECTION_COUNTERPARTS, now, before)
+    # Hand count: 6 held in the second quarter (1 planned), 3 in the first (1 planned).
+    assert (now.inspections, now.planned, before.inspections, before.planned) == (6, 1, 3, 1)
+    # Per direct sub-unit, that sub-unit's page (Hoàng Liệt's counts its Party cell's inspection).
     children = Unit.objects.filter(parent=insp.hoangmai)
     per_child = {child.pk: _statistics_page(client, child, QUARTER_2)["i"].inspections for child in children}
-    assert result.by_subunit == per_child
-    assert all(per_child.values())
+    assert result.by_subunit == per_child == {insp.hoangliet.pk: 3, insp.dinhcong.pk: 2}
 
 
 def _discipline(insp, *, competent_unit, signed_on, staff=None, unit=None, regime="civil_servant", **extra):
@@ -325,17 +311,15 @@ def test_discipline_figures_equal_the_statistics_page(decisions_in_two_quarters,
     result = discipline_summary(actor=leader, unit=insp.hoangmai, period=QUARTER_3)
     now = _statistics_page(client, insp.hoangmai, QUARTER_3)["d"]
     before = _statistics_page(client, insp.hoangmai, QUARTER_3.previous())["d"]
-    assert {figure.key for figure in result.figures} == {*DISCIPLINE_COUNTERPARTS, "discipline.overdue_cases"}
-    for figure in result.figures:
-        if figure.key in DISCIPLINE_COUNTERPARTS:
-            own = DISCIPLINE_COUNTERPARTS[figure.key]
-            assert (figure.key, figure.value, figure.previous) == (figure.key, own(now), own(before))
-    # The data is not trivial: people and an organisation now, people before.
-    assert now.people and now.orgs and before.people
+    assert_figures_equal(
+        result.figures, DISCIPLINE_COUNTERPARTS, now, before, not_compared=("discipline.overdue_cases",)
+    )
+    # Hand count: now 3 people (one of them decided twice) and the Party cell; before, 3 people.
+    assert (now.people, now.orgs, before.people, before.orgs) == (3, 1, 3, 0)
+    # Per direct sub-unit, that sub-unit's page.
     children = Unit.objects.filter(parent=insp.hoangmai)
     per_child = {}
     for child in children:
         figures = _statistics_page(client, child, QUARTER_3)["d"]
         per_child[child.pk] = figures.orgs + figures.people
-    assert result.by_subunit == per_child
-    assert all(per_child.values())
+    assert result.by_subunit == per_child == {insp.hoangliet.pk: 2, insp.dinhcong.pk: 2}
