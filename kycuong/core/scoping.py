@@ -21,8 +21,9 @@ def _has_system_authority(actor) -> bool:
     return isinstance(actor, SystemActor) or bool(getattr(actor, "is_superuser", False) and actor.is_active)
 
 
-def _grants_with_permissions(actor) -> list[tuple[int, bool, frozenset[str]]]:
-    """(unit, covers sub-units, permissions) of each grant in force today: one query per actor."""
+def _grants_with_permissions(actor) -> list[tuple[int, bool, bool, frozenset[str]]]:
+    """(unit, covers sub-units, unit is a root, permissions) of each grant in force today: one query per
+    actor."""
     today = timezone.localdate()
     grant_model = apps.get_model("accounts", "Grant")
     rows = grant_model.objects.filter(
@@ -33,15 +34,19 @@ def _grants_with_permissions(actor) -> list[tuple[int, bool, frozenset[str]]]:
         "pk",
         "unit_id",
         "include_descendants",
+        "unit__parent_id",
         "role__permissions__content_type__app_label",
         "role__permissions__codename",
     )
-    grants: dict[int, tuple[int, bool, set[str]]] = {}
-    for grant_id, unit_id, descendants, app_label, codename in rows:
-        entry = grants.setdefault(grant_id, (unit_id, descendants, set()))
+    grants: dict[int, tuple[int, bool, bool, set[str]]] = {}
+    for grant_id, unit_id, descendants, parent_id, app_label, codename in rows:
+        entry = grants.setdefault(grant_id, (unit_id, descendants, parent_id is None, set()))
         if codename:
-            entry[2].add(f"{app_label}.{codename}")
-    return [(unit_id, descendants, frozenset(names)) for unit_id, descendants, names in grants.values()]
+            entry[3].add(f"{app_label}.{codename}")
+    return [
+        (unit_id, descendants, root, frozenset(names))
+        for unit_id, descendants, root, names in grants.values()
+    ]
 
 
 def _units_of_grant(cache: dict, unit_id: int, descendants: bool) -> frozenset[int]:
@@ -75,7 +80,7 @@ def covered_units(actor, permission: str) -> list[int] | None:
         if "grants" not in cache:
             cache["grants"] = _grants_with_permissions(actor)
         units: set[int] = set()
-        for unit_id, descendants, permissions in cache["grants"]:
+        for unit_id, descendants, _root, permissions in cache["grants"]:
             if permission in permissions:
                 units |= _units_of_grant(cache, unit_id, descendants)
         cache[permission] = sorted(units)
@@ -87,6 +92,10 @@ def covers_every_unit(actor, permission: str) -> bool:
     if units is None:
         return True
     cache = actor.__dict__.setdefault("_kycuong_scope_cache", {})
+    # A unit without a parent is covered only by a grant at that very unit: without such a grant some root is
+    # left out, and the units need not be counted (most actors, on every scoped request).
+    if not any(root and permission in permissions for _u, _d, root, permissions in cache.get("grants", ())):
+        return False
     if "unit_count" not in cache:
         cache["unit_count"] = apps.get_model("org", "Unit").objects.count()
     return bool(units) and len(units) == cache["unit_count"]

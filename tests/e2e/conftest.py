@@ -169,6 +169,11 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             # wards, and one of them prepares, applies and undoes a reorganisation of its own.
             seeded = seed_demo(log=lambda message: None, reorganise=False)
             assert seeded, "the demo data was already in the test database"
+        # The live server's threads close their connections after each request: a browser keeps its sockets
+        # open between requests, and a thread's kept connection would outlast the tests and the database.
+        kept_for = connection.settings_dict["CONN_MAX_AGE"]
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        stack.callback(connection.settings_dict.__setitem__, "CONN_MAX_AGE", kept_for)
         server = LiveServerThread("localhost", StaticFilesHandler, port=0)
         server.daemon = True
         server.start()

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kycuong.core.context import SystemActor
-from kycuong.core.scoping import can, get_scoped_or_404, require, restrict
+from kycuong.core.scoping import can, covers_every_unit, get_scoped_or_404, require, restrict
 from kycuong.org.models import Staff, Unit
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +64,42 @@ def test_inactive_user_sees_nothing(world):
     user = world.user("city_leader")
     user.is_active = False
     assert visible_codes(user) == set()
+
+
+def _fresh(user):
+    """The same user without the scope kept on the object (one request's worth)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def _units_counted(queries) -> bool:
+    return any("COUNT(*)" in q["sql"] and 'FROM "org_unit"' in q["sql"] for q in queries)
+
+
+def test_every_unit_is_covered_only_with_a_grant_at_each_root(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kycuong.accounts.models import Role
+    from kycuong.accounts.services import grant_create
+    from kycuong.org.models import UnitKind
+    from kycuong.org.services import unit_create
+
+    root = world.user("superuser")
+    leader = world.user("city_leader")
+    assert covers_every_unit(_fresh(leader), "org.view_unit")
+    with CaptureQueriesContext(connection) as queries:
+        assert not covers_every_unit(_fresh(world.user("hoangmai_head")), "org.view_unit")
+    assert not _units_counted(queries)  # no grant at a root: no need to count the units
+
+    # A second tree (a Party organisation with no parent): the city's grant no longer covers every unit.
+    party = unit_create(actor=root, parent=None, kind=UnitKind.PARTY_COMMITTEE, code="P01", name="Thành ủy Hà Nội")
+    assert not covers_every_unit(_fresh(leader), "org.view_unit")
+    leader_role = Role.objects.get(code="city_leader")
+    grant_create(actor=root, user=leader, role=leader_role, unit=party, include_descendants=False)
+    assert covers_every_unit(_fresh(leader), "org.view_unit")
+    unit_create(actor=root, parent=party, kind=UnitKind.PARTY_AGENCY, code="P0101", name="Ban Tổ chức Thành ủy")
+    assert not covers_every_unit(_fresh(leader), "org.view_unit")  # the grant at the root has no sub-units
+    # Whatever the answer, the rows are those of the units covered.
+    assert visible_codes(_fresh(leader)) == set(
+        Unit.objects.exclude(code="P0101").values_list("code", flat=True)
+    )
