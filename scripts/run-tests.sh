@@ -25,7 +25,7 @@ PY
 }
 
 run_postgres() {
-  KYCUONG_RUNNING_TEST_FILE=var/test-running-postgresql.txt DATABASE_URL="$postgres_url" $pytest "$@"
+  KYCUONG_RUNNING_TEST_FILE="$PWD/var/test-running-postgresql.txt" DATABASE_URL="$postgres_url" $pytest "$@"
 }
 
 # A run that ended without its summary (stopped by the hang watchdog) left the name of the test it was in.
@@ -49,7 +49,7 @@ if postgres_answers; then
 fi
 
 echo "=== Test suite on SQLite ==="
-KYCUONG_RUNNING_TEST_FILE=var/test-running-sqlite.txt DATABASE_URL="sqlite:///var/test.sqlite3" $pytest "$@"
+KYCUONG_RUNNING_TEST_FILE="$PWD/var/test-running-sqlite.txt" DATABASE_URL="sqlite:///var/test.sqlite3" $pytest "$@"
 sqlite_status=$?
 say_where_it_stopped var/test-running-sqlite.txt SQLite
 

@@ -91,6 +91,8 @@ def covers_every_unit(actor, permission: str) -> bool:
     units = covered_units(actor, permission)
     if units is None:
         return True
+    if not units:
+        return False
     cache = actor.__dict__.setdefault("_kycuong_scope_cache", {})
     # A unit without a parent is covered only by a grant at that very unit: without such a grant some root is
     # left out, and the units need not be counted (most actors, on every scoped request).
@@ -98,7 +100,7 @@ def covers_every_unit(actor, permission: str) -> bool:
         return False
     if "unit_count" not in cache:
         cache["unit_count"] = apps.get_model("org", "Unit").objects.count()
-    return bool(units) and len(units) == cache["unit_count"]
+    return len(units) == cache["unit_count"]
 
 
 class InArray(In):

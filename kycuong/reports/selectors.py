@@ -238,9 +238,9 @@ def _summary_in_thread(module: str, path: str, **kwargs) -> ModuleSummary | None
     return _summary(module, path, **kwargs)
 
 
-_pool: ThreadPoolExecutor | None = None
+# The providers' threads, with the connection objects each of them reads through (closed when they stop).
+_pool: tuple[ThreadPoolExecutor, list] | None = None
 _pool_lock = threading.Lock()
-_pool_connections: list = []  # every provider thread's connection objects, for provider_threads_stop()
 
 
 def _provider_threads() -> int:
@@ -249,10 +249,10 @@ def _provider_threads() -> int:
     return int(os.environ.get("DASHBOARD_THREADS", "4") if value is None else value)
 
 
-def _remember_thread_connections() -> None:
+def _remember_thread_connections(kept: list) -> None:
     # Runs once in each new provider thread: the objects it makes here are the ones it reads through.
     with _pool_lock:
-        _pool_connections.extend(connections[alias] for alias in connections)
+        kept.extend(connections[alias] for alias in connections)
 
 
 def provider_threads_stop() -> None:
@@ -260,14 +260,12 @@ def provider_threads_stop() -> None:
     database)."""
     global _pool
     with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is None:
+        stopping, _pool = _pool, None
+    if stopping is None:
         return
+    pool, kept = stopping
     pool.shutdown(wait=True)
-    with _pool_lock:
-        stopped = list(_pool_connections)
-        _pool_connections.clear()
-    for wrapper in stopped:
+    for wrapper in kept:
         # Their threads have ended, so closing them from this one is safe.
         wrapper.inc_thread_sharing()
         try:
@@ -287,12 +285,20 @@ def _summaries(selected: list[tuple[str, str]], **kwargs) -> list[tuple[str, Mod
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(
-                threads, thread_name_prefix="dashboard", initializer=_remember_thread_connections
+            kept: list = []
+            _pool = (
+                ThreadPoolExecutor(
+                    threads,
+                    thread_name_prefix="dashboard",
+                    initializer=_remember_thread_connections,
+                    initargs=(kept,),
+                ),
+                kept,
             )
+        pool = _pool[0]
     # Each task runs in a copy of this request's context: its language, time zone and unit of work.
     futures = [
-        (module, _pool.submit(contextvars.copy_context().run, _summary_in_thread, module, path, **kwargs))
+        (module, pool.submit(contextvars.copy_context().run, _summary_in_thread, module, path, **kwargs))
         for module, path in selected
     ]
     return [(module, future.result()) for module, future in futures]

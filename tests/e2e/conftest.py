@@ -2,14 +2,15 @@
 
 The Hanoi demo data, on its 2024 structure (before the 2025 reorganisation), is seeded once for all the
 browser tests (it takes a minute or so) and committed, so that the live server's thread sees it; each test
-works on it as a user would, without relying on what another test did, and the database is emptied again after
-the last one. The browser tests run after every other test.
+works on it as a user would, without relying on what another test did; after the last one the database is left
+as the other tests expect it. The browser tests run after every other test.
 
-On SQLite the test database lives in memory, inside one connection. The live server's request threads would
-have to share that connection with each other and with the test, and sharing it can hang the whole process:
-a thread inside a query that calls one of Django's Python functions waits for the interpreter lock, while
-another thread holds that lock and waits for the connection. So the browser tests get a copy of it in a file,
-which every thread opens on its own, as the product's own SQLite database is used.
+On SQLite the test database lives in memory. Connections of their own would lock each other out (a shared
+in-memory database refuses a second writer at once, without waiting), and one connection shared by the live
+server's request threads and the test can hang the whole process: a thread inside a query that calls one of
+Django's Python functions waits for the interpreter lock, while another thread holds that lock and waits for
+the connection. So the browser tests get a copy of it in a file, which every thread opens on its own, as the
+product's own SQLite database is used; the file is removed afterwards and the database in memory is as it was.
 """
 
 import contextlib
@@ -118,7 +119,7 @@ def database_of_its_own(connection, directory: Path):
     # The in-memory database lasts as long as a connection to it: this one keeps it for after the tests.
     keeper = sqlite3.connect(in_memory, uri=True)
     path = directory / "test_browser.sqlite3"
-    with sqlite3.connect(path) as copy:
+    with contextlib.closing(sqlite3.connect(path)) as copy:
         keeper.backup(copy)
     # Django keeps a connection to an in-memory database open whatever is asked: name the file first.
     connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = str(path)
@@ -177,10 +178,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         server = LiveServerThread("localhost", StaticFilesHandler, port=0)
         server.daemon = True
         server.start()
+        stack.callback(server.terminate)
         assert server.is_ready.wait(timeout=60), "the live server did not start within a minute"
         if server.error:
             raise server.error
-        stack.callback(server.terminate)
         yield DemoServer(url=f"http://{server.host}:{server.port}")
 
 

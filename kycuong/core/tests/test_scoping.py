@@ -92,12 +92,16 @@ def test_every_unit_is_covered_only_with_a_grant_at_each_root(world):
     assert not _units_counted(queries)  # no grant at a root: no need to count the units
 
     # A second tree (a Party organisation with no parent): the city's grant no longer covers every unit.
-    party = unit_create(actor=root, parent=None, kind=UnitKind.PARTY_COMMITTEE, code="P01", name="Thành ủy Hà Nội")
+    party = unit_create(
+        actor=root, parent=None, kind=UnitKind.PARTY_COMMITTEE, code="P01", name="Thành ủy Hà Nội"
+    )
     assert not covers_every_unit(_fresh(leader), "org.view_unit")
     leader_role = Role.objects.get(code="city_leader")
     grant_create(actor=root, user=leader, role=leader_role, unit=party, include_descendants=False)
     assert covers_every_unit(_fresh(leader), "org.view_unit")
-    unit_create(actor=root, parent=party, kind=UnitKind.PARTY_AGENCY, code="P0101", name="Ban Tổ chức Thành ủy")
+    unit_create(
+        actor=root, parent=party, kind=UnitKind.PARTY_AGENCY, code="P0101", name="Ban Tổ chức Thành ủy"
+    )
     assert not covers_every_unit(_fresh(leader), "org.view_unit")  # the grant at the root has no sub-units
     # Whatever the answer, the rows are those of the units covered.
     assert visible_codes(_fresh(leader)) == set(

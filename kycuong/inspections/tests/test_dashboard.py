@@ -213,6 +213,28 @@ def test_inspection_figures_equal_the_statistics_page(inspections_in_two_quarter
     assert_figures_equal(result.figures, INSPECTION_COUNTERPARTS, now, before)
     # Hand count: 6 held in the second quarter (1 planned), 3 in the first (1 planned).
     assert (now.inspections, now.planned, before.inspections, before.planned) == (6, 1, 3, 1)
+    # Subjects counted once each: the cell, Hoàng Liệt and Định Công, two people; violating now the cell and
+    # both people, before Định Công and one person.
+    assert (now.unannounced, now.orgs, now.people, now.orgs_violating, now.people_violating) == (
+        5,
+        3,
+        2,
+        1,
+        2,
+    )
+    assert (
+        before.unannounced,
+        before.orgs,
+        before.people,
+        before.orgs_violating,
+        before.people_violating,
+    ) == (
+        2,
+        3,
+        2,
+        1,
+        1,
+    )
     # Per direct sub-unit, that sub-unit's page (Hoàng Liệt's counts its Party cell's inspection).
     children = Unit.objects.filter(parent=insp.hoangmai)
     per_child = {child.pk: _statistics_page(client, child, QUARTER_2)["i"].inspections for child in children}

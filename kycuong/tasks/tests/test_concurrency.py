@@ -72,8 +72,8 @@ def test_concurrent_writers_one_wins_and_the_other_is_refused(people, accepted):
     def report(text: str) -> None:
         task = Task.objects.get(pk=accepted.pk)
         task.expected_version = seen
-        start.wait(timeout=60)
         try:
+            start.wait(timeout=60)
             services.task_report_progress(actor=worker, task=task, percent=30, text=text)
             outcomes.append("saved")
         except EditConflict:
