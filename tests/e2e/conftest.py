@@ -161,6 +161,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             stack.callback(provider_threads_stop)
         in_a_file = connection.vendor == "sqlite" and connection.is_in_memory_db()
         stack.enter_context(database_of_its_own(connection, tmp_path_factory.mktemp("browser")))
+        # The browser tests' own reads open a second connection in this thread (while Playwright runs its
+        # event loop here), which nothing else closes: closed last, so the test database can be dropped.
+        stack.callback(connection.close)
         if not in_a_file:
             # Leave the database as the other tests expect it: empty but for the rows the migrations ship.
             # (A file of its own is simply removed; the database in memory was left as it was.)
