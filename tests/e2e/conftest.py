@@ -109,9 +109,10 @@ def is_test_database(connection) -> bool:
 
 @contextlib.contextmanager
 def database_of_its_own(connection, directory: Path):
-    """On an in-memory SQLite test database: its copy in a file, used by every connection meanwhile."""
+    """On an in-memory SQLite test database: its copy in a file, used by every connection meanwhile. Yields
+    whether the tests work on such a copy."""
     if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-        yield
+        yield False
         return
     from django.conf import settings
 
@@ -125,7 +126,7 @@ def database_of_its_own(connection, directory: Path):
     connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = str(path)
     connection.close()
     try:
-        yield
+        yield True
     finally:
         connection.close()
         connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = in_memory
@@ -159,8 +160,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             stack.callback(teardown_databases, own_database, verbosity=0)
             # The dashboard's threads read through connections of their own, closed before the drop.
             stack.callback(provider_threads_stop)
-        in_a_file = connection.vendor == "sqlite" and connection.is_in_memory_db()
-        stack.enter_context(database_of_its_own(connection, tmp_path_factory.mktemp("browser")))
+        in_a_file = stack.enter_context(database_of_its_own(connection, tmp_path_factory.mktemp("browser")))
         # The browser tests' own reads open a second connection in this thread (while Playwright runs its
         # event loop here), which nothing else closes: closed last, so the test database can be dropped.
         stack.callback(connection.close)
