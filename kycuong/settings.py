@@ -143,6 +143,14 @@ if REDIS_URL:
     # Read from Redis, written through to the database: a restart of Redis signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Scoped API reads kept in Redis while the tables they read are unchanged (kycuong/core/response_cache.py).
+# On by default where Redis is configured; several processes without Redis could not tell each other of
+# their writes.
+RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "on" if REDIS_URL else "off").strip().lower() in ("on", "1")
+if RESPONSE_CACHE and not REDIS_URL:
+    raise RuntimeError("RESPONSE_CACHE=on needs REDIS_URL.")
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -26,6 +26,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections, transaction
 
+from . import response_cache
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.pgdump"
@@ -239,6 +241,7 @@ def backup_restore(archive_path: Path, *, replace: bool = False) -> RestoreRepor
             _restore_postgres(workdir)
         else:
             _restore_sqlite(workdir)
+        response_cache.forget_everything()  # the restore wrote through its own connection
         media_root = Path(settings.MEDIA_ROOT)
         restored_media = workdir / "media"
         if replace and media_root.exists():

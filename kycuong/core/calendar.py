@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from . import response_cache
 from .models import CalendarDay
 
 LEGAL_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -77,7 +78,8 @@ class _DaysOffCache:
     def refresh_if_stale(self) -> None:
         # How long a process trusts its cache before it looks whether another process (on this machine or
         # another web node) changed the calendar.
-        if time.monotonic() - self._checked_at < settings.CALENDAR_RECHECK_SECONDS:
+        fresh = time.monotonic() - self._checked_at < settings.CALENDAR_RECHECK_SECONDS
+        if fresh and not response_cache.recheck_once("calendar"):
             return
         fingerprint = tuple(
             CalendarDay.objects.aggregate(

@@ -14,6 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from . import response_cache
+
 _ALL: list["KeptValues"] = []
 
 
@@ -30,6 +32,7 @@ class KeptValues:
         kept = self._values.get(key)
         now = time.monotonic()
         if kept is not None and now - kept[0] < self.seconds:
+            response_cache.not_exact()  # other processes' changes reach this copy only when it expires
             return kept[1]
         value = load()
         with self._lock:

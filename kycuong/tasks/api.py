@@ -17,6 +17,7 @@ from kycuong.core.api_support import (
     paginate,
 )
 from kycuong.core.concurrency import expected_version_from
+from kycuong.core.response_cache import cached_read
 from kycuong.org.selectors import staff_get, unit_get
 
 from . import selectors, services
@@ -276,6 +277,7 @@ def _filters(data: TaskFiltersIn) -> selectors.TaskFilters:
 
 
 @router.get("/tasks", response={200: TaskPage, **LIST_ERRORS}, summary="Tasks in your scope, filtered")
+@cached_read
 def list_tasks(request, filters: Query[TaskFiltersIn]):
     tasks = selectors.task_list(actor=request.user, filters=_filters(filters))
     tasks = tasks.select_related(None).select_related("lead_unit").only(*TASK_OUT_COLUMNS)
@@ -288,6 +290,7 @@ def list_tasks(request, filters: Query[TaskFiltersIn]):
     response={200: SummaryOut, **READ_ERRORS, 422: LIST_ERRORS[422]},
     summary="A unit's task summary for a period",
 )
+@cached_read
 def task_summary(
     request, unit_id: int, due_from: datetime.date, due_to: datetime.date, with_descendants: bool = True
 ):
@@ -310,6 +313,7 @@ def task_summary(
 
 
 @router.get("/tasks/{int:task_id}", response={200: TaskDetail, **READ_ERRORS}, summary="One task")
+@cached_read
 def get_task(request, task_id: int):
     return selectors.task_get(actor=request.user, task_id=task_id)
 

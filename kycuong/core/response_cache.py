@@ -1,0 +1,335 @@
+"""Exact caching of scoped API reads: an answer is reused while no table it was computed from has changed.
+
+A read marked `@cached_read` is answered, on a miss, by the handler as usual, while every SQL statement it
+sends is watched: the tables named after FROM and JOIN are its dependencies. The answer is kept in Redis with
+the version each of those tables had *before* the handler's first query. A later request of the same user,
+for the same path and query, in the same language, time zone and day, is answered from Redis when every
+dependency still has that version.
+
+Versions live in one Redis hash (table → counter). Every statement that writes, on every database
+connection of every process (ORM saves, `update()`, `bulk_create`, deletes, raw SQL), names the tables it
+writes; they are bumped once the transaction commits (at once in autocommit). A reader reads the versions
+before it reads the database, so an answer computed from rows older than a commit is filed under versions
+older than that commit's bump and is never served after it: the writer's own next request, which starts
+after the commit's bump, always sees its write.
+
+What it does not see, it does not cache: an answer that reads another database (the replica, which may lag),
+a handler that writes (the confidential access log), a request inside a transaction (whose own uncommitted
+writes the versions cannot show), a non-200 answer. Writes that bypass Django's connections (COPY in the
+city generator, a restore with pg_restore, psql by hand) must call `forget_everything()`; a new generation
+is also started after `migrate` and by every process that starts with the cache on. Values a process keeps
+in memory are read afresh for a cached handler (the calendar) or make its answer not kept. Should Redis be
+unreachable when a bump is owed, the process starts a new generation as soon as Redis answers again, so no
+answer kept before the lost bump is used.
+"""
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import secrets
+import threading
+from contextvars import ContextVar
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from ninja.decorators import decorate_view
+
+logger = logging.getLogger("kycuong.response_cache")
+
+GENERATION = "*generation"  # the hash field whose change invalidates every kept answer
+EVERYTHING = "*"  # the pseudo-table a write of unknown tables bumps: every answer depends on it
+
+# Statements that never change rows; anything else is treated as a write.
+_NOT_WRITES = frozenset(
+    {"SELECT", "VALUES", "SHOW", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET"}
+    | {"RESET", "PRAGMA", "LOCK", "ANALYZE", "VACUUM", "DECLARE", "FETCH", "CLOSE"}
+)
+_FIRST_WORD = re.compile(r"\s*\(*\s*([A-Za-z]+)")
+_NOT_A_TARGET = re.compile(r"\bDO\s+UPDATE\b|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b", re.IGNORECASE)
+_WRITTEN = re.compile(
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO|COPY"
+    r"|(?:ALTER|DROP|CREATE)\s+TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:ONLY\s+)?\"?(\w+)\"?",
+    re.IGNORECASE,
+)
+_READ = re.compile(r"\b(?:FROM|JOIN)\s+(?:ONLY\s+)?\"?(\w+)\"?", re.IGNORECASE)
+
+
+class _Reading:
+    """What one cached handler read while it computed its answer."""
+
+    def __init__(self):
+        self.tables: set[str] = set()
+        self.rechecked: set[str] = set()
+        self.cacheable = True
+
+
+_reading: ContextVar[_Reading | None] = ContextVar("kycuong_response_reading", default=None)
+
+
+def written_tables(sql: str) -> frozenset[str] | None:
+    """The tables a statement writes, None for a statement that writes nothing. A write whose tables
+    cannot be named answers EVERYTHING."""
+    first = _FIRST_WORD.match(sql)
+    if first is not None and first.group(1).upper() in _NOT_WRITES:
+        return None
+    names = frozenset(name.lower() for name in _WRITTEN.findall(_NOT_A_TARGET.sub(" ", sql)))
+    return names or frozenset({EVERYTHING})
+
+
+def read_tables(sql: str) -> set[str]:
+    return {name.lower() for name in _READ.findall(sql)}
+
+
+def recheck_once(name: str) -> bool:
+    """True the first time a cached handler, while it computes its answer, asks about a value its process
+    keeps in memory for some seconds (the calendar): the value must then be read afresh, through a query
+    the answer depends on."""
+    reading = _reading.get()
+    if reading is None or name in reading.rechecked:
+        return False
+    reading.rechecked.add(name)
+    return True
+
+
+def not_exact() -> None:
+    """A cached handler used a value its process may keep stale for a while: its answer is not kept."""
+    reading = _reading.get()
+    if reading is not None:
+        reading.cacheable = False
+
+
+def is_enabled() -> bool:
+    return bool(getattr(settings, "RESPONSE_CACHE", False)) and bool(settings.REDIS_URL)
+
+
+# --- the versions, in Redis ----------------------------------------------------------------------------
+
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
+_bump_lost = threading.Event()  # a bump could not reach Redis: start a new generation before trusting it
+
+
+def _client() -> redis.Redis:
+    url = settings.REDIS_URL
+    client = _clients.get(url)
+    if client is None:
+        with _clients_lock:
+            client = _clients.setdefault(
+                url, redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            )
+    return client
+
+
+def _prefix() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:responses"
+
+
+def _versions_key() -> str:
+    return f"{_prefix()}:versions"
+
+
+def _new_generation(client: redis.Redis) -> None:
+    client.hset(_versions_key(), GENERATION, secrets.token_hex(8))
+
+
+def migrated(**kwargs) -> None:
+    forget_everything()
+
+
+def forget_everything() -> None:
+    """No answer kept so far is used again (after writes that bypassed Django's connections)."""
+    if not is_enabled():
+        return
+    try:
+        _new_generation(_client())
+    except redis.RedisError:
+        _bump_lost.set()
+
+
+def _bump(tables) -> None:
+    try:
+        client = _client()
+        if _bump_lost.is_set():
+            _new_generation(client)
+            _bump_lost.clear()
+        pipe = client.pipeline(transaction=False)
+        for table in tables:
+            pipe.hincrby(_versions_key(), table, 1)
+        pipe.execute()
+    except redis.RedisError as error:
+        _bump_lost.set()
+        logger.error(
+            "Could not record a change of %s in Redis (%s): kept answers will be dropped.", tables, error
+        )
+
+
+def _current_versions(client: redis.Redis) -> dict[str, str]:
+    """Every table's version, with the generation; a missing generation is created first."""
+    if _bump_lost.is_set():
+        _new_generation(client)
+        _bump_lost.clear()
+    versions = {key.decode(): value.decode() for key, value in client.hgetall(_versions_key()).items()}
+    if GENERATION not in versions:
+        client.hsetnx(_versions_key(), GENERATION, secrets.token_hex(8))
+        return _current_versions(client)
+    return versions
+
+
+# --- watching every statement --------------------------------------------------------------------------
+
+
+def _flush_written(connection) -> None:
+    tables = connection.__dict__.pop("_kycuong_written", None)
+    if tables:
+        _bump(tables)
+
+
+def watch_statement(execute, sql, params, many, context):
+    """An execute wrapper on every connection: notes reads for a cached handler, bumps written tables."""
+    result = execute(sql, params, many, context)
+    if not is_enabled():
+        return result
+    tables = written_tables(sql)
+    connection = context["connection"]
+    reading = _reading.get()
+    if tables is None:
+        if reading is not None:
+            if connection.alias != DEFAULT_DB_ALIAS:
+                reading.cacheable = False  # another database (a replica) may lag behind the versions
+            reading.tables |= read_tables(sql)
+        return result
+    if reading is not None:
+        reading.cacheable = False  # a handler that writes (an access log) must run every time
+    if connection.in_atomic_block:
+        connection.__dict__.setdefault("_kycuong_written", set()).update(tables)
+        # Registered per statement: a callback registered inside a savepoint that rolls back is dropped,
+        # while later writes of the same transaction still need one.
+        transaction.on_commit(functools.partial(_flush_written, connection), using=connection.alias)
+    else:
+        _bump(tables)  # autocommit: the statement is committed already
+    return result
+
+
+def install_watch(sender, connection, **kwargs) -> None:
+    """Put the watch first among the connection's wrappers (a `with execute_wrapper()` block around the
+    connection's creation pops the last one when it ends)."""
+    if watch_statement not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, watch_statement)
+
+
+# --- the cached handlers -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _release() -> str:
+    """A fingerprint of the code: answers kept by another release (whose shape may differ) are not used."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _answer_key(request, user_id) -> str:
+    query = sorted(request.GET.lists())
+    identity = json.dumps(
+        [
+            _release(),
+            user_id,
+            request.path,
+            query,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            timezone.localdate().isoformat(),
+        ],
+        ensure_ascii=False,
+    )
+    return f"{_prefix()}:answer:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
+def _authenticated_user(operation, request):
+    """Authenticate as the operation would; the operation's own checks then reuse the answer (see
+    kycuong.accounts.auth), so the handler's recorded reads do not include the token's."""
+    for callback in operation.auth_callbacks:
+        user = callback(request)
+        if user:
+            request.kycuong_api_user = user
+            return user
+    return None
+
+
+def _kept_answer(raw: bytes | None, versions: dict[str, str]) -> HttpResponse | None:
+    if raw is None:
+        return None
+    head, _newline, body = raw.partition(b"\n")
+    kept = json.loads(head)
+    if kept["generation"] != versions[GENERATION]:
+        return None
+    if kept["everything"] != versions.get(EVERYTHING, "0"):
+        return None
+    if any(versions.get(table, "0") != version for table, version in kept["versions"].items()):
+        return None
+    response = HttpResponse(body, status=200)
+    for name, value in kept["headers"]:
+        response[name] = value
+    return response
+
+
+def _kept_form(response: HttpResponse, reading: _Reading, versions: dict[str, str]) -> bytes:
+    head = {
+        "generation": versions[GENERATION],
+        "everything": versions.get(EVERYTHING, "0"),
+        "versions": {table: versions.get(table, "0") for table in sorted(reading.tables)},
+        "headers": list(response.items()),
+    }
+    return json.dumps(head, ensure_ascii=False).encode() + b"\n" + response.content
+
+
+def _cache_run(run):
+    operation = run.__self__
+
+    @functools.wraps(run)
+    def cached_run(request, *args, **kwargs):
+        from django.db import connection
+
+        if request.method != "GET" or not is_enabled() or connection.in_atomic_block:
+            return run(request, *args, **kwargs)
+        user = _authenticated_user(operation, request)
+        if user is None:
+            return run(request, *args, **kwargs)  # its own checks answer 401
+        key = _answer_key(request, user.pk)
+        try:
+            client = _client()
+            versions = _current_versions(client)
+            kept = _kept_answer(client.get(key), versions)
+        except redis.RedisError as error:
+            logger.warning("Redis does not answer (%s): the read is computed.", error)
+            return run(request, *args, **kwargs)
+        if kept is not None:
+            kept["X-Response-Cache"] = "hit"
+            return kept
+        reading = _Reading()
+        token = _reading.set(reading)
+        try:
+            response = run(request, *args, **kwargs)
+        finally:
+            _reading.reset(token)
+        if response.status_code == 200 and reading.cacheable and not response.streaming:
+            try:
+                client.set(key, _kept_form(response, reading, versions), ex=settings.RESPONSE_CACHE_SECONDS)
+            except redis.RedisError as error:
+                logger.warning("Redis does not answer (%s): the answer is not kept.", error)
+            response["X-Response-Cache"] = "miss"
+        return response
+
+    return cached_run
+
+
+# Marks a GET API operation whose answer may be kept while the tables it read are unchanged.
+cached_read = decorate_view(_cache_run)
