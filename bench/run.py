@@ -10,9 +10,11 @@
    head and of a ward's civil servant, the unit summaries, the dashboard, the public rating submit, and each
    module's statistics page.
 3. Runs a bounded load test on loopback: gunicorn with 2 workers serving the product, wrk with 16
-   connections for --duration seconds, once over API reads (a bearer token, several endpoints in turn) and
-   once over public rating submissions (full form POSTs with their CSRF token), and reads the resident
-   memory of each web worker afterwards.
+   connections for --duration seconds: API reads of --readers users (district heads and civil servants of
+   wards and communes, each with their own token, four task reads each, in a shuffled order) with the
+   response cache off, then on (Redis at --redis-url; nothing warmed beforehand), then on while a thread
+   writes --writes-per-second task progress reports across the city; then public rating submissions (full
+   form POSTs with their CSRF token). It reads the resident memory of each web worker afterwards.
 
     .venv/bin/python bench/run.py --scale district                                  # PostgreSQL
     .venv/bin/python bench/run.py --scale district --database-url sqlite:///var/bench_city.sqlite3
@@ -34,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -68,6 +71,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds of each load test")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--readers", type=int, default=100, help="API users of the read load test")
+    parser.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=2.0,
+        help="task progress reports during the mixed load test",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        help="Redis of the response cache in the load test ('' to leave it out)",
+    )
     parser.add_argument("--no-load-test", action="store_true")
     parser.add_argument("--load-test-only", action="store_true", help="skip the in-process measurements")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -99,9 +114,13 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(url: str) -> None:
+def setup_django(url: str, redis_url: str = "") -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "kycuong.settings"
     os.environ["DATABASE_URL"] = url
+    # With Redis, this process's own writes (the task writer of the load test) bump the response cache's
+    # versions as the web workers' do.
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["RESPONSE_CACHE"] = "on" if redis_url else "off"
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -319,15 +338,127 @@ def measure_rating_submit(args) -> dict:
 
 # --- the load test -------------------------------------------------------------------------------------
 
+# Each request is one reader's (its own token) read of one path, in a shuffled order; hits and misses of
+# the response cache are counted from its header and printed at the end.
 READS_SCRIPT = """
-local paths = {%(paths)s}
+local reads = {%(reads)s}
 local counter = 0
-wrk.headers["Authorization"] = "Bearer %(token)s"
+local threads = {}
+setup = function(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+init = function()
+  counter = tonumber(wrk.thread:get("offset")) or 0
+  hits, misses = 0, 0
+end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  local read = reads[(counter %% #reads) + 1]
+  return wrk.format("GET", read[2], {["Authorization"] = "Bearer " .. read[1]})
+end
+response = function(status, headers, body)
+  local answer = headers["X-Response-Cache"]
+  if answer == "hit" then hits = hits + 1 elseif answer == "miss" then misses = misses + 1 end
+end
+done = function(summary, latency, requests)
+  local h, m = 0, 0
+  for _, thread in ipairs(threads) do
+    h = h + (thread:get("hits") or 0)
+    m = m + (thread:get("misses") or 0)
+  end
+  io.write(string.format("cache hits %%d misses %%d\\n", h, m))
 end
 """
+
+
+def api_readers(count: int, year: int) -> list[tuple[str, str]]:
+    """(token, path) of `count` API readers: district heads (their district's subtree) and civil servants of
+    communes and wards (their own unit), four reads each. The users are made once (`bench.reader.N`)."""
+    from kycuong.accounts.models import Grant, Role, User
+    from kycuong.accounts.services import api_token_create, grant_create, user_create
+    from kycuong.core.context import SystemActor
+    from kycuong.org.models import Unit
+
+    system = SystemActor("bench", kind="command")
+    districts = list(
+        Unit.objects.filter(kind__in=["urban_district", "rural_district", "town"]).order_by("code")[:30]
+    )
+    wards = list(Unit.objects.filter(kind__in=["ward", "commune"]).order_by("code"))
+    rng = random.Random(11)
+    places = [(unit, "unit_head", True) for unit in districts] + [
+        (unit, "unit_staff", False) for unit in rng.sample(wards, max(0, count - len(districts)))
+    ]
+    roles = {role.code: role for role in Role.objects.all()}
+    reads = []
+    for number, (unit, role, descendants) in enumerate(places[:count], 1):
+        username = f"bench.reader.{number}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=system, username=username, password=None)
+        if not Grant.objects.filter(user=user, unit=unit, role=roles[role]).exists():
+            Grant.objects.filter(user=user).delete()
+            grant_create(
+                actor=system, user=user, role=roles[role], unit=unit, include_descendants=descendants
+            )
+        _token, plain = api_token_create(actor=user, name="load test", days=1)
+        for path in (
+            "/api/v1/tasks?limit=50",
+            "/api/v1/tasks?state=in_progress&limit=50",
+            "/api/v1/tasks?overdue=true&limit=50",
+            f"/api/v1/tasks/summary?unit_id={unit.pk}&due_from={year}-01-01&due_to={year}-12-31",
+        ):
+            reads.append((plain, path))
+    rng.shuffle(reads)
+    return reads
+
+
+class TaskWriter(threading.Thread):
+    """Progress reports on tasks in progress across the city, `rate` a second, through the task service (the
+    audit and the response cache's versions included), while the reads run."""
+
+    def __init__(self, rate: float):
+        super().__init__(daemon=True)
+        self.rate = rate
+        self.stop = threading.Event()
+        self.written = 0
+
+    def run(self):
+        from django.core.exceptions import ValidationError
+        from django.db import connection
+
+        from kycuong.accounts.models import User
+        from kycuong.tasks.models import Task, TaskState
+        from kycuong.tasks.services import task_report_progress
+
+        # A report is made by a user: the generated city's administrator.
+        administrator = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        ids = list(
+            Task.objects.filter(state=TaskState.IN_PROGRESS, progress__lt=90)
+            .order_by("?")
+            .values_list("pk", flat=True)[:2000]
+        )
+        try:
+            started = time.monotonic()
+            for number, task_id in enumerate(ids):
+                if self.stop.is_set():
+                    break
+                task = Task.objects.get(pk=task_id)
+                try:
+                    task_report_progress(
+                        actor=administrator,
+                        task=task,
+                        percent=task.progress + 1,
+                        text="Cập nhật tiến độ (bench)",
+                    )
+                    self.written += 1
+                except ValidationError:
+                    pass
+                delay = started + (number + 1) / self.rate - time.monotonic()
+                if delay > 0:
+                    self.stop.wait(delay)
+        finally:
+            connection.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -366,6 +497,8 @@ def _wrk(script: str, base: str, args, seconds: int) -> dict:
     )
     Path(handle.name).unlink()
     log(run.stdout)
+    if run.stderr.strip():
+        raise RuntimeError(f"wrk: {run.stderr.strip()}")
     figures = {"wrk": run.stdout}
     for line in run.stdout.splitlines():
         words = line.split()
@@ -382,17 +515,14 @@ def _wrk(script: str, base: str, args, seconds: int) -> dict:
     return figures
 
 
-def load_test(args) -> dict:
-    from kycuong.accounts.models import User
-    from kycuong.accounts.services import api_token_create
-    from kycuong.org.models import Unit
-    from kycuong.satisfaction.models import FormKind, Rating, ServicePoint
-
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk (scripts/setup-system.sh)")
-    port = 8799
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **UNLIMITED, "LOG_LEVEL": "ERROR", "ALLOWED_HOSTS": "127.0.0.1"}
+def _serve(args, port: int, response_cache: bool) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        **UNLIMITED,
+        "LOG_LEVEL": "ERROR",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "RESPONSE_CACHE": "on" if response_cache else "off",
+    }
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -407,18 +537,77 @@ def load_test(args) -> dict:
         cwd=ROOT,
         env=env,
     )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not answer")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _cache_counts(figures: dict) -> dict:
+    for line in figures["wrk"].splitlines():
+        if line.startswith("cache hits"):
+            words = line.split()
+            figures["cache_hits"], figures["cache_misses"] = int(words[2]), int(words[4])
+    return figures
+
+
+def load_test(args) -> dict:
+    from kycuong.core import response_cache
+    from kycuong.satisfaction.models import FormKind, Rating, ServicePoint
+
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk (scripts/setup-system.sh)")
+    port = 8799
+    base = f"http://127.0.0.1:{port}"
+    year = datetime.date.today().year
+    reads = api_readers(args.readers, year)
+    reads_script = READS_SCRIPT % {
+        "reads": ",".join("{" + ",".join(json.dumps(part) for part in read) + "}" for read in reads)
+    }
+    figures: dict = {"readers": args.readers, "distinct_reads": len(reads)}
+
+    # The reads computed every time: the response cache off.
+    server = _serve(args, port, response_cache=False)
     try:
+        _wrk(reads_script, base, args, 5)
+        log(f"load test: API reads, response cache off, {args.connections} connections, {args.duration} s")
+        figures["reads_computed"] = _wrk(reads_script, base, args, args.duration)
+    finally:
+        _stop(server)
+    if not response_cache.is_enabled():
+        log("REDIS_URL is not set: the response cache is not measured")
+        server = _serve(args, port, response_cache=False)
+    else:
+        response_cache.forget_everything()
+        server = _serve(args, port, response_cache=True)
+    try:
+        if response_cache.is_enabled():
+            # Nothing is warmed beforehand: the first read of each (reader, path) is a miss in the count.
+            log(f"load test: API reads, response cache on, {args.duration} s")
+            figures["reads"] = _cache_counts(_wrk(reads_script, base, args, args.duration))
+            writer = TaskWriter(args.writes_per_second)
+            writer.start()
+            log(f"load test: API reads while {args.writes_per_second} progress reports a second are written")
+            figures["reads_with_writes"] = _cache_counts(_wrk(reads_script, base, args, args.duration))
+            writer.stop.set()
+            writer.join(30)
+            figures["reads_with_writes"]["tasks_written"] = writer.written
+        else:
+            figures["reads"] = figures["reads_computed"]
+
+        points = list(ServicePoint.objects.filter(form_kind=FormKind.SURVEY).order_by("id")[:200])
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        points = list(ServicePoint.objects.filter(form_kind=FormKind.SURVEY).order_by("id")[:200])
-        for _ in range(100):
-            try:
-                page = opener.open(f"{base}/r/{points[0].slug}/").read().decode()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not answer")
+        page = opener.open(f"{base}/r/{points[0].slug}/").read().decode()
         token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
         cookie = next(c.value for c in jar if c.name == "csrftoken")
         rng = random.Random(7)
@@ -430,40 +619,24 @@ def load_test(args) -> dict:
                 if name.startswith("q"):
                     fields[name] = str(rng.choice([5, 5, 4, 4, 4, 3, 2]))
             bodies.append(urllib.parse.urlencode(fields))
-
-        user = User.objects.get(username="truong.hoangmai")
-        _token, plain = api_token_create(actor=user, name="load test", days=1)
-        district = Unit.objects.get(code="008").pk
-        year = datetime.date.today().year
-        paths = [
-            "/api/v1/tasks?limit=50",
-            "/api/v1/tasks?state=in_progress&limit=50",
-            f"/api/v1/tasks/summary?unit_id={district}&due_from={year}-01-01&due_to={year}-12-31",
-            "/api/v1/tasks?overdue=true&limit=50",
-        ]
-        reads_script = READS_SCRIPT % {"paths": ",".join(json.dumps(p) for p in paths), "token": plain}
         submit_script = WRK_SCRIPT % {
             "bodies": ",".join(json.dumps(b) for b in bodies),
             "paths": ",".join(json.dumps(f"/r/{p.slug}/") for p in points),
             "cookie": cookie,
             "base": base,
         }
-        # Warm every worker (first requests load templates, translations, connections), reads and forms.
-        _wrk(reads_script, base, args, 5)
         _wrk(submit_script, base, args, 3)
-        log(f"load test: API reads, {args.connections} connections, {args.duration} s")
-        reads = _wrk(reads_script, base, args, args.duration)
         before = Rating.objects.count()
         log(f"load test: rating submissions, {args.connections} connections, {args.duration} s")
         submits = _wrk(submit_script, base, args, args.duration)
         submits["ratings_stored"] = Rating.objects.count() - before
         submits["stored_per_s"] = round(submits["ratings_stored"] / args.duration, 1)
+        figures["submits"] = submits
         workers = _children(server.pid)
-        memory = {pid: round(_resident_mb(pid), 1) for pid in workers}
+        figures["worker_rss_mb"] = {pid: round(_resident_mb(pid), 1) for pid in workers}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return {"reads": reads, "submits": submits, "worker_rss_mb": memory}
+        _stop(server)
+    return figures
 
 
 # --- output --------------------------------------------------------------------------------------------
@@ -496,18 +669,34 @@ def print_table(results: list[dict], size: dict, load: dict | None, vendor: str)
         "| load test: gunicorn 2 workers, wrk 16 connections | requests/s | p50 | p99 | failed | target /s |"
     )
     print("|---|---:|---|---|---:|---|")
-    for name, figures, rate in (
-        ("API reads (task lists, summary)", load["reads"], load["reads"].get("requests_per_s", 0.0)),
-        (
-            f"public rating submissions ({load['submits']['ratings_stored']:,} stored)",
-            load["submits"],
-            load["submits"]["stored_per_s"],
-        ),
-    ):
+    readers = f"{load['readers']} readers, {load['distinct_reads']} distinct reads"
+    rows = [(f"API reads computed every time (response cache off; {readers})", load["reads_computed"])]
+    if "cache_hits" in load["reads"]:
+        rows.append((f"API reads, response cache on ({readers})", load["reads"]))
+    if "reads_with_writes" in load:
+        written = load["reads_with_writes"]["tasks_written"]
+        rows.append(
+            (
+                f"API reads, response cache on, {written} task progress reports written meanwhile",
+                load["reads_with_writes"],
+            )
+        )
+    for name, figures in rows:
+        if "cache_hits" in figures:
+            answered = figures["cache_hits"] + figures["cache_misses"]
+            name += f": {figures['cache_hits'] / max(1, answered):.0%} answered from the cache"
+        rate = figures.get("requests_per_s", 0.0)
         print(
             f"| {name} | {rate:.1f} | {figures.get('latency_p50')} | {figures.get('latency_p99')} "
             f"| {figures.get('errors', 0)} | {_verdict(rate, 300, below=False)} |"
         )
+    submits = load["submits"]
+    rate = submits["stored_per_s"]
+    print(
+        f"| public rating submissions ({submits['ratings_stored']:,} stored) | {rate:.1f} "
+        f"| {submits.get('latency_p50')} | {submits.get('latency_p99')} | {submits.get('errors', 0)} "
+        f"| {_verdict(rate, 300, below=False)} |"
+    )
     memory = sorted(load["worker_rss_mb"].values())
     worst = memory[-1] if memory else 0.0
     print(f"\nResident memory of the web workers after the load test: {memory} MB, {_verdict(worst, 300)}")
@@ -517,7 +706,8 @@ def main() -> None:
     args = parse_args()
     if not args.reuse:
         recreate_database(args.database_url)
-    setup_django(args.database_url)
+    setup_django(args.database_url, args.redis_url)
+    from django.conf import settings
     from django.db import connection
 
     built = None
@@ -530,8 +720,11 @@ def main() -> None:
     clients = Clients()
     results = []
     if not args.load_test_only:
+        # Server time of the computation itself: answers kept by the response cache are measured apart.
+        settings.RESPONSE_CACHE = False
         results = measure_reads(args, clients)
         results.append(measure_rating_submit(args))
+        settings.RESPONSE_CACHE = bool(args.redis_url)
     load = None if args.no_load_test else load_test(args)
     load_after = os.getloadavg()[0]
     print_table(results, size, load, connection.vendor)
