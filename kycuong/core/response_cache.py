@@ -30,6 +30,7 @@ import logging
 import re
 import secrets
 import threading
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -44,6 +45,11 @@ logger = logging.getLogger("kycuong.response_cache")
 
 GENERATION = "*generation"  # the hash field whose change invalidates every kept answer
 EVERYTHING = "*"  # the pseudo-table a write of unknown tables bumps: every answer depends on it
+BUMPS = "*bumps"  # counts every bump: an answer is kept only if none happened while it was computed
+
+# Tables whose writes may name the units they touch (`changes_in_units`): their versions are kept per unit
+# and per unit subtree too, so that a change in one ward does not end the answers of another.
+BY_UNIT_TABLES: set[str] = set()
 
 # Statements that never change rows; anything else is treated as a write.
 _NOT_WRITES = frozenset(
@@ -67,9 +73,51 @@ class _Reading:
         self.tables: set[str] = set()
         self.rechecked: set[str] = set()
         self.cacheable = True
+        # Per table of BY_UNIT_TABLES, the units the rows it read belong to: "unit:<id>" or "sub:<id>" (a
+        # subtree); None when some read of the table was not limited (the system's authority).
+        self.limits: dict[str, set[str] | None] = {}
 
 
 _reading: ContextVar[_Reading | None] = ContextVar("kycuong_response_reading", default=None)
+_declared_units: ContextVar[frozenset[int] | None] = ContextVar("kycuong_changed_units", default=None)
+
+
+@contextmanager
+def changes_in_units(units):
+    """Writes to BY_UNIT_TABLES inside this block touch only rows of these units (before and after the
+    change). A write to those tables outside such a block counts as a change of every unit."""
+    named = {unit for unit in units if unit is not None}
+    if not named:  # nothing named: the writes count as changes of every unit
+        yield
+        return
+    token = _declared_units.set((_declared_units.get() or frozenset()) | named)
+    try:
+        yield
+    finally:
+        _declared_units.reset(token)
+
+
+def note_reads_limited_to(tables, unit_keys, *, unlimited: bool = False) -> None:
+    """Called where reads of these tables are limited to units (scoping.restrict, a unit's summary): a
+    cached answer then depends on those units' versions of the tables, if they are BY_UNIT_TABLES. Every
+    read of such a table by a cached handler must be limited by one of the keys noted for it."""
+    reading = _reading.get()
+    if reading is None:
+        return
+    keys = set(unit_keys)
+    for table in tables:
+        if table not in BY_UNIT_TABLES:
+            continue
+        if unlimited or not keys:
+            reading.limits[table] = None
+        elif table not in reading.limits:
+            reading.limits[table] = keys
+        elif reading.limits[table] is not None:
+            reading.limits[table] |= keys
+
+
+def unit_key(unit_id: int, with_descendants: bool) -> str:
+    return f"sub:{unit_id}" if with_descendants else f"unit:{unit_id}"
 
 
 def written_tables(sql: str) -> frozenset[str] | None:
@@ -152,15 +200,37 @@ def forget_everything() -> None:
         _bump_lost.set()
 
 
-def _bump(tables) -> None:
+def _fields_of(tables, units_by_table: dict[str, set[int]]) -> set[str]:
+    """The version fields a committed write bumps: a table, or its per-unit and per-subtree versions."""
+    fields = set(tables)
+    if units_by_table:
+        from kycuong.org.models import UnitClosure
+
+        units = set().union(*units_by_table.values())
+        above: dict[int, set[int]] = {unit: {unit} for unit in units}
+        for descendant, ancestor in UnitClosure.objects.filter(descendant_id__in=units).values_list(
+            "descendant_id", "ancestor_id"
+        ):
+            above[descendant].add(ancestor)
+        for table, touched in units_by_table.items():
+            fields.add(f"{table}@any")
+            for unit in touched:
+                fields.add(f"{table}@unit:{unit}")
+                fields.update(f"{table}@sub:{ancestor}" for ancestor in above[unit])
+    return fields
+
+
+def _bump(tables, units_by_table: dict[str, set[int]] | None = None) -> None:
     try:
+        fields = _fields_of(tables, units_by_table or {})
         client = _client()
         if _bump_lost.is_set():
             _new_generation(client)
             _bump_lost.clear()
         pipe = client.pipeline(transaction=False)
-        for table in tables:
-            pipe.hincrby(_versions_key(), table, 1)
+        for field in fields:
+            pipe.hincrby(_versions_key(), field, 1)
+        pipe.hincrby(_versions_key(), BUMPS, 1)
         pipe.execute()
     except redis.RedisError as error:
         _bump_lost.set()
@@ -169,16 +239,18 @@ def _bump(tables) -> None:
         )
 
 
-def _current_versions(client: redis.Redis) -> dict[str, str]:
-    """Every table's version, with the generation; a missing generation is created first."""
+def _versions_of(client: redis.Redis, fields) -> dict[str, str]:
+    """The versions of these fields, with the generation and the bump count; a missing generation is
+    created first. A field never bumped is "0"."""
     if _bump_lost.is_set():
         _new_generation(client)
         _bump_lost.clear()
-    versions = {key.decode(): value.decode() for key, value in client.hgetall(_versions_key()).items()}
-    if GENERATION not in versions:
+    names = [GENERATION, BUMPS, EVERYTHING, *fields]
+    values = client.hmget(_versions_key(), names)
+    if values[0] is None:
         client.hsetnx(_versions_key(), GENERATION, secrets.token_hex(8))
-        return _current_versions(client)
-    return versions
+        return _versions_of(client, fields)
+    return {name: (value or b"0").decode() for name, value in zip(names, values, strict=True)}
 
 
 # --- watching every statement --------------------------------------------------------------------------
@@ -186,8 +258,9 @@ def _current_versions(client: redis.Redis) -> dict[str, str]:
 
 def _flush_written(connection) -> None:
     tables = connection.__dict__.pop("_kycuong_written", None)
-    if tables:
-        _bump(tables)
+    units_by_table = connection.__dict__.pop("_kycuong_written_units", None)
+    if tables or units_by_table:
+        _bump(tables or (), units_by_table)
 
 
 def watch_statement(execute, sql, params, many, context):
@@ -206,13 +279,21 @@ def watch_statement(execute, sql, params, many, context):
         return result
     if reading is not None:
         reading.cacheable = False  # a handler that writes (an access log) must run every time
+    declared = _declared_units.get()
+    units_by_table = {}
+    if declared is not None:
+        units_by_table = {table: set(declared) for table in tables if table in BY_UNIT_TABLES}
+        tables = tables - units_by_table.keys()
     if connection.in_atomic_block:
         connection.__dict__.setdefault("_kycuong_written", set()).update(tables)
+        pending = connection.__dict__.setdefault("_kycuong_written_units", {})
+        for table, units in units_by_table.items():
+            pending.setdefault(table, set()).update(units)
         # Registered per statement: a callback registered inside a savepoint that rolls back is dropped,
         # while later writes of the same transaction still need one.
         transaction.on_commit(functools.partial(_flush_written, connection), using=connection.alias)
     else:
-        _bump(tables)  # autocommit: the statement is committed already
+        _bump(tables, units_by_table)  # autocommit: the statement is committed already
     return result
 
 
@@ -264,16 +345,29 @@ def _authenticated_user(operation, request):
     return None
 
 
-def _kept_answer(raw: bytes | None, versions: dict[str, str]) -> HttpResponse | None:
+def _dependencies(reading: _Reading) -> list[str]:
+    """The version fields an answer depends on: each table it read; for BY_UNIT_TABLES, also the versions
+    of the units its reads were limited to (or of any unit, when a read was not limited)."""
+    fields = set()
+    for table in reading.tables:
+        fields.add(table)
+        if table in BY_UNIT_TABLES:
+            keys = reading.limits.get(table)
+            if keys:
+                fields.update(f"{table}@{key}" for key in keys)
+            else:
+                fields.add(f"{table}@any")
+    return sorted(fields)
+
+
+def _kept_answer(client: redis.Redis, raw: bytes | None) -> HttpResponse | None:
     if raw is None:
         return None
     head, _newline, body = raw.partition(b"\n")
     kept = json.loads(head)
-    if kept["generation"] != versions[GENERATION]:
-        return None
-    if kept["everything"] != versions.get(EVERYTHING, "0"):
-        return None
-    if any(versions.get(table, "0") != version for table, version in kept["versions"].items()):
+    current = _versions_of(client, kept["versions"])
+    current.pop(BUMPS)
+    if current != {**kept["versions"], **kept["state"]}:
         return None
     response = HttpResponse(body, status=200)
     for name, value in kept["headers"]:
@@ -281,14 +375,32 @@ def _kept_answer(raw: bytes | None, versions: dict[str, str]) -> HttpResponse | 
     return response
 
 
-def _kept_form(response: HttpResponse, reading: _Reading, versions: dict[str, str]) -> bytes:
-    head = {
-        "generation": versions[GENERATION],
-        "everything": versions.get(EVERYTHING, "0"),
-        "versions": {table: versions.get(table, "0") for table in sorted(reading.tables)},
-        "headers": list(response.items()),
-    }
-    return json.dumps(head, ensure_ascii=False).encode() + b"\n" + response.content
+def _compute(run, request, args, kwargs, client: redis.Redis, key: str):
+    """Run the handler while watching its reads; keep its answer if no version changed meanwhile."""
+    before = _versions_of(client, ())
+    reading = _Reading()
+    token = _reading.set(reading)
+    try:
+        response = run(request, *args, **kwargs)
+    finally:
+        _reading.reset(token)
+    if response.status_code != 200 or not reading.cacheable or response.streaming:
+        return response
+    try:
+        fields = _dependencies(reading)
+        after = _versions_of(client, fields)
+        # Versions read after the handler's queries are those it computed from only if nothing was bumped
+        # since before its first query (a commit's bump may come right after the rows were read).
+        if after[BUMPS] == before[BUMPS] and after[GENERATION] == before[GENERATION]:
+            state = {name: after.pop(name) for name in (GENERATION, BUMPS, EVERYTHING)}
+            state.pop(BUMPS)
+            head = {"state": state, "versions": after, "headers": list(response.items())}
+            raw = json.dumps(head, ensure_ascii=False).encode() + b"\n" + response.content
+            client.set(key, raw, ex=settings.RESPONSE_CACHE_SECONDS)
+    except redis.RedisError as error:
+        logger.warning("Redis does not answer (%s): the answer is not kept.", error)
+    response["X-Response-Cache"] = "miss"
+    return response
 
 
 def _cache_run(run):
@@ -306,27 +418,14 @@ def _cache_run(run):
         key = _answer_key(request, user.pk)
         try:
             client = _client()
-            versions = _current_versions(client)
-            kept = _kept_answer(client.get(key), versions)
+            kept = _kept_answer(client, client.get(key))
         except redis.RedisError as error:
             logger.warning("Redis does not answer (%s): the read is computed.", error)
             return run(request, *args, **kwargs)
         if kept is not None:
             kept["X-Response-Cache"] = "hit"
             return kept
-        reading = _Reading()
-        token = _reading.set(reading)
-        try:
-            response = run(request, *args, **kwargs)
-        finally:
-            _reading.reset(token)
-        if response.status_code == 200 and reading.cacheable and not response.streaming:
-            try:
-                client.set(key, _kept_form(response, reading, versions), ex=settings.RESPONSE_CACHE_SECONDS)
-            except redis.RedisError as error:
-                logger.warning("Redis does not answer (%s): the answer is not kept.", error)
-            response["X-Response-Cache"] = "miss"
-        return response
+        return _compute(run, request, args, kwargs, client, key)
 
     return cached_run
 

@@ -159,6 +159,7 @@ def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
     if field is None:
         raise TypeError(f"{model.__name__} declares no SCOPE_UNIT_FIELD and cannot be scoped")
     units = covered_units(actor, permission)
+    _note_limits(model, actor, permission, units)
     if units is None:
         return queryset
     every_unit = covers_every_unit(actor, permission)
@@ -170,6 +171,26 @@ def restrict(queryset: QuerySet, actor, permission: str) -> QuerySet:
     for extra in getattr(model, "SCOPE_EXTRA_UNIT_FIELDS", ()):
         condition |= _unit_condition(model, extra, units, every_unit)
     return queryset.filter(condition)
+
+
+def _note_limits(model, actor, permission: str, units: list[int] | None) -> None:
+    """Tell a cached API read which units its rows of `model` come from: the actor's grants with the
+    permission."""
+    from . import response_cache
+
+    table = [model._meta.db_table]
+    if units is None:
+        response_cache.note_reads_limited_to(table, (), unlimited=True)
+        return
+    grants = actor.__dict__.get("_kycuong_scope_cache", {}).get("grants", ())
+    response_cache.note_reads_limited_to(
+        table,
+        [
+            response_cache.unit_key(unit_id, descendants)
+            for unit_id, descendants, _root, permissions in grants
+            if permission in permissions
+        ],
+    )
 
 
 def can(actor, permission: str, unit_id: int | None) -> bool:

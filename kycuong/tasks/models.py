@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kycuong.core import response_cache
 from kycuong.core.files import StoredFile, stored_file_path
 from kycuong.core.models import SearchableModel
 from kycuong.org.models import Staff, Unit
@@ -214,6 +215,19 @@ class Task(SearchableModel):
     def _stored_tally_source(self) -> tuple | None:
         return Task.objects.filter(pk=self.pk).values_list(*TALLY_FIELDS).first()
 
+    def units_concerned(self) -> set[int]:
+        """The units whose API answers a write of this task may change (core.response_cache): those it
+        belongs to now, and as stored before this write. Read only while the response cache is on."""
+        if not response_cache.is_enabled():
+            return set()
+        units = {self.lead_unit_id, self.assigning_unit_id}
+        if self.pk is not None:
+            stored = Task.objects.filter(pk=self.pk).values_list("lead_unit_id", "assigning_unit_id").first()
+            units.update(stored or ())
+            links = Task.cooperating_units.through.objects.filter(task_id=self.pk)
+            units.update(links.values_list("unit_id", flat=True))
+        return units
+
     def save(self, *args, **kwargs):
         """Saves the task and moves its count in the tally (tasks.tally) in the same transaction, whatever
         path the write comes by."""
@@ -223,7 +237,7 @@ class Task(SearchableModel):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "start_day", "due_day"}
-        with transaction.atomic():
+        with transaction.atomic(), response_cache.changes_in_units(self.units_concerned()):
             old = getattr(self, "_tally_source", None)
             if old is None and not self._state.adding:
                 old = self._stored_tally_source()
@@ -235,7 +249,7 @@ class Task(SearchableModel):
     def delete(self, *args, **kwargs):
         from .tally import tally_move
 
-        with transaction.atomic():
+        with transaction.atomic(), response_cache.changes_in_units(self.units_concerned()):
             old = self._stored_tally_source()
             result = super().delete(*args, **kwargs)
             tally_move(old, None)

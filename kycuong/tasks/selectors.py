@@ -9,13 +9,14 @@ from django.db.models.fields import BooleanField
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from kycuong.core import response_cache
 from kycuong.core.calendar import add_working_days, today
 from kycuong.core.scoping import covered_units, covers_subtree, get_scoped_or_404, restrict
 from kycuong.core.text import search
 from kycuong.org.models import UnitClosure
 
 from . import tally
-from .models import OPEN_STATES, SourceDocument, Task, TaskState
+from .models import OPEN_STATES, SourceDocument, Task, TaskState, TaskTally
 
 
 def overdue_q(day: datetime.date) -> Q:
@@ -271,6 +272,10 @@ def unit_task_summary(
     """Tasks led by the unit and due in the period; each figure has a drill-down. Read from the tally when
     the actor sees every task of the subtree (the usual case for leaders), else counted from the tasks."""
     day = day or today()
+    # Both ways read only tasks led by the unit (and its subtree): a kept answer depends on those alone.
+    response_cache.note_reads_limited_to(
+        [Task._meta.db_table, TaskTally._meta.db_table], [response_cache.unit_key(unit_id, with_descendants)]
+    )
     if covers_subtree(actor, "tasks.view_task", unit_id):
         return UnitTaskSummary(
             **tally.subtree_figures(

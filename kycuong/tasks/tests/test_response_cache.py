@@ -380,3 +380,120 @@ def test_the_calendar_kept_in_memory_is_read_afresh_for_a_cached_answer(cache_on
         response_cache._reading.reset(token)
     assert len(sent.captured_queries) == 1  # once per answer, not once per call
     assert CalendarDay._meta.db_table in reading.tables
+
+
+# --- per unit: a change in one unit ends the answers that can see that unit, and only those -----------
+
+
+@pytest.fixture
+def two_districts(make_task, people, api_client):
+    """A task of Hoàng Liệt (Hoàng Mai) and one of Phúc Xá (Ba Đình), and a reader at each level."""
+    hoangliet_task = make_task()
+    phucxa_task = make_task(
+        actor=people.user("badinh_head"),
+        assigning_unit=people.badinh,
+        lead_unit=people.phucxa,
+        responsible=people.phucxa_staff,
+    )
+    readers = {
+        name: api_client(people.user(name)) for name in ("hoangmai_head", "badinh_head", "city_leader")
+    }
+    readers["hoangliet_staff"] = api_client(people.user("hoangliet_staff"))
+    return hoangliet_task, phucxa_task, readers
+
+
+def _answers(readers, path="/api/v1/tasks?limit=10") -> dict[str, str]:
+    return {name: client.get(path)[CACHE] for name, client in readers.items()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_saved_in_one_district_ends_only_the_answers_that_see_it(cache_on, two_districts, people):
+    _hoangliet_task, phucxa_task, readers = two_districts
+    _answers(readers)
+    assert set(_answers(readers).values()) == {"hit"}
+    phucxa_task.title = "Đổi ở Phúc Xá"
+    phucxa_task.save()
+    assert _answers(readers) == {
+        "hoangmai_head": "hit",
+        "badinh_head": "miss",
+        "city_leader": "miss",
+        "hoangliet_staff": "hit",
+    }
+    assert "Đổi ở Phúc Xá" in titles(readers["badinh_head"].get("/api/v1/tasks?limit=10"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sibling_wards_task_keeps_a_ward_civil_servants_answer(cache_on, two_districts, make_task, people):
+    hoangliet_task, _phucxa_task, readers = two_districts
+    dinhcong_task = make_task(lead_unit=people.dinhcong, responsible=None)
+    _answers(readers)
+    dinhcong_task.title = "Đổi ở Định Công"
+    dinhcong_task.save()
+    answers = _answers(readers)
+    assert answers["hoangliet_staff"] == "hit" and answers["hoangmai_head"] == "miss"
+    hoangliet_task.title = "Đổi ở Hoàng Liệt"
+    hoangliet_task.save()
+    answer = readers["hoangliet_staff"].get("/api/v1/tasks?limit=10")
+    assert answer[CACHE] == "miss" and titles(answer) == ["Đổi ở Hoàng Liệt"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_moved_to_another_district_ends_the_answers_of_both(cache_on, two_districts, people):
+    hoangliet_task, _phucxa_task, readers = two_districts
+    _answers(readers)
+    # The same object saved twice: its units as stored before the write are read again, not remembered.
+    task = Task.objects.get(pk=hoangliet_task.pk)
+    task.lead_unit = people.phucxa
+    task.assigning_unit = people.badinh
+    task.save()
+    answers = _answers(readers)
+    assert answers["hoangmai_head"] == "miss" and answers["badinh_head"] == "miss"
+    assert hoangliet_task.title in titles(readers["badinh_head"].get("/api/v1/tasks?limit=10"))
+    assert hoangliet_task.title not in titles(readers["hoangmai_head"].get("/api/v1/tasks?limit=10"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_names_no_unit_ends_every_answer_of_the_table(cache_on, two_districts, people):
+    _hoangliet_task, phucxa_task, readers = two_districts
+    _answers(readers)
+    Task.objects.filter(pk=phucxa_task.pk).update(title="Đổi không qua save()")
+    assert set(_answers(readers).values()) == {"miss"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_read_with_the_systems_authority_depends_on_every_unit(
+    cache_on, two_districts, api_client, people
+):
+    _hoangliet_task, phucxa_task, _readers = two_districts
+    root = api_client(people.user("superuser"))
+    root.get("/api/v1/tasks?limit=10")
+    assert root.get("/api/v1/tasks?limit=10")[CACHE] == "hit"
+    phucxa_task.title = "Đổi cho quản trị"
+    phucxa_task.save()
+    after = root.get("/api/v1/tasks?limit=10")
+    assert after[CACHE] == "miss" and "Đổi cho quản trị" in titles(after)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_units_summary_ends_with_changes_in_its_subtree_only(cache_on, two_districts, people):
+    """The city leader's summaries are read from the tally: a change that moves no count keeps them."""
+    from kycuong.tasks.services import task_cancel
+
+    _hoangliet_task, phucxa_task, readers = two_districts
+    city = readers["city_leader"]
+    year = phucxa_task.due_date.year
+    period = f"due_from={year}-01-01&due_to={year}-12-31"
+    hoangmai = f"/api/v1/tasks/summary?unit_id={people.hoangmai.pk}&{period}"
+    badinh = f"/api/v1/tasks/summary?unit_id={people.badinh.pk}&{period}"
+    city.get(hoangmai)
+    first = city.get(badinh).json()
+    phucxa_task.title = "Đổi tên, không đổi số liệu"
+    phucxa_task.save()
+    assert city.get(badinh)[CACHE] == "hit"
+    task_cancel(
+        actor=people.user("badinh_head"), task=Task.objects.get(pk=phucxa_task.pk), reason="Không cần nữa"
+    )
+    assert city.get(hoangmai)[CACHE] == "hit"
+    after = city.get(badinh)
+    assert after[CACHE] == "miss"
+    assert after.json() != first  # the cancelled task moved to another figure
