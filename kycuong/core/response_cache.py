@@ -1,26 +1,31 @@
-"""Exact caching of scoped API reads: an answer is reused while no table it was computed from has changed.
+"""Exact caching of scoped API reads: an answer is reused while nothing it was computed from has changed.
 
 A read marked `@cached_read` is answered, on a miss, by the handler as usual, while every SQL statement it
-sends is watched: the tables named after FROM and JOIN are its dependencies. The answer is kept in Redis with
-the version each of those tables had *before* the handler's first query. A later request of the same user,
-for the same path and query, in the same language, time zone and day, is answered from Redis when every
-dependency still has that version.
+sends is watched: the tables named after FROM and JOIN are its dependencies. A later request of the same
+user, for the same path and query, in the same language, time zone and day, is answered from Redis while
+every dependency still has the version it had when the answer was computed.
 
-Versions live in one Redis hash (table → counter). Every statement that writes, on every database
-connection of every process (ORM saves, `update()`, `bulk_create`, deletes, raw SQL), names the tables it
-writes; they are bumped once the transaction commits (at once in autocommit). A reader reads the versions
-before it reads the database, so an answer computed from rows older than a commit is filed under versions
-older than that commit's bump and is never served after it: the writer's own next request, which starts
-after the commit's bump, always sees its write.
+Versions live in Redis (a counter per table). Every statement that writes, on every database connection of
+every process (ORM saves, `update()`, `bulk_create`, deletes, raw SQL), names the tables it writes; they
+are bumped once the transaction commits (at once in autocommit), so the writer's own next request sees its
+write. An answer is kept only if none of the tables it read was bumped between its first query and the
+moment its versions were read: rows read before a commit are never filed under versions after its bump.
 
-What it does not see, it does not cache: an answer that reads another database (the replica, which may lag),
-a handler that writes (the confidential access log), a request inside a transaction (whose own uncommitted
-writes the versions cannot show), a non-200 answer. Writes that bypass Django's connections (COPY in the
-city generator, a restore with pg_restore, psql by hand) must call `forget_everything()`; a new generation
-is also started after `migrate` and by every process that starts with the cache on. Values a process keeps
-in memory are read afresh for a cached handler (the calendar) or make its answer not kept. Should Redis be
-unreachable when a bump is owed, the process starts a new generation as soon as Redis answers again, so no
-answer kept before the lost bump is used.
+Tables in BY_UNIT_TABLES (the tasks) also keep versions per unit and per unit subtree. A write inside
+`changes_in_units(...)` (Task.save names the task's units, before and after) bumps those of the units named
+and of their ancestors' subtrees, and "<table>@any"; any other write bumps the whole table. An answer whose
+reads were limited to units (`scoping.restrict` notes the actor's grants, a unit's summary its subtree)
+depends on those units' versions only: a task saved in one ward ends the answers of that ward, its
+district and the city, not those of another district.
+
+What it does not see, it does not keep: an answer that reads another database (the replica, which may
+lag), a handler that writes (the confidential access log), a request inside a transaction (whose own
+uncommitted writes the versions cannot show), a non-200 answer. Writes that bypass Django's connections
+(COPY in the city generator, a restore with pg_restore, psql by hand) must call `forget_everything()`; a
+new generation is also started after `migrate` and by every web process that starts. Values a process
+keeps in memory are read afresh for a cached handler (the calendar) or make its answer not kept. Should
+Redis be unreachable when a bump is owed, the process starts a new generation as soon as Redis answers it
+again, so no answer kept before the lost bump is used.
 """
 
 import functools
@@ -45,7 +50,6 @@ logger = logging.getLogger("kycuong.response_cache")
 
 GENERATION = "*generation"  # the hash field whose change invalidates every kept answer
 EVERYTHING = "*"  # the pseudo-table a write of unknown tables bumps: every answer depends on it
-BUMPS = "*bumps"  # counts every bump: an answer is kept only if none happened while it was computed
 
 # Tables whose writes may name the units they touch (`changes_in_units`): their versions are kept per unit
 # and per unit subtree too, so that a change in one ward does not end the answers of another.
@@ -179,7 +183,17 @@ def _prefix() -> str:
 
 
 def _versions_key() -> str:
+    """Per table (and "<table>@any" for BY_UNIT_TABLES), with the generation: a few hundred fields."""
     return f"{_prefix()}:versions"
+
+
+def _unit_versions_key() -> str:
+    """Per table of BY_UNIT_TABLES and unit ("<table>@unit:<id>") or subtree ("<table>@sub:<id>")."""
+    return f"{_prefix()}:unit-versions"
+
+
+def _is_per_unit(field: str) -> bool:
+    return "@unit:" in field or "@sub:" in field
 
 
 def _new_generation(client: redis.Redis) -> None:
@@ -224,13 +238,11 @@ def _bump(tables, units_by_table: dict[str, set[int]] | None = None) -> None:
     try:
         fields = _fields_of(tables, units_by_table or {})
         client = _client()
-        if _bump_lost.is_set():
-            _new_generation(client)
-            _bump_lost.clear()
-        pipe = client.pipeline(transaction=False)
+        _settle_lost_bump(client)
+        # One MULTI: a reader never sees a unit's version moved without its table's "@any" (see _compute).
+        pipe = client.pipeline(transaction=True)
         for field in fields:
-            pipe.hincrby(_versions_key(), field, 1)
-        pipe.hincrby(_versions_key(), BUMPS, 1)
+            pipe.hincrby(_unit_versions_key() if _is_per_unit(field) else _versions_key(), field, 1)
         pipe.execute()
     except redis.RedisError as error:
         _bump_lost.set()
@@ -239,18 +251,33 @@ def _bump(tables, units_by_table: dict[str, set[int]] | None = None) -> None:
         )
 
 
-def _versions_of(client: redis.Redis, fields) -> dict[str, str]:
-    """The versions of these fields, with the generation and the bump count; a missing generation is
-    created first. A field never bumped is "0"."""
+def _settle_lost_bump(client: redis.Redis) -> None:
     if _bump_lost.is_set():
         _new_generation(client)
         _bump_lost.clear()
-    names = [GENERATION, BUMPS, EVERYTHING, *fields]
-    values = client.hmget(_versions_key(), names)
-    if values[0] is None:
+
+
+def _table_versions(client: redis.Redis) -> dict[str, str]:
+    """Every table's version and the generation (created first if missing)."""
+    _settle_lost_bump(client)
+    versions = {key.decode(): value.decode() for key, value in client.hgetall(_versions_key()).items()}
+    if GENERATION not in versions:
         client.hsetnx(_versions_key(), GENERATION, secrets.token_hex(8))
-        return _versions_of(client, fields)
-    return {name: (value or b"0").decode() for name, value in zip(names, values, strict=True)}
+        return _table_versions(client)
+    return versions
+
+
+def _versions_of(client: redis.Redis, fields: list[str]) -> dict[str, str]:
+    """The current versions of these fields; a field never bumped is "0"."""
+    _settle_lost_bump(client)
+    per_table = [field for field in fields if not _is_per_unit(field)]
+    per_unit = [field for field in fields if _is_per_unit(field)]
+    pipe = client.pipeline(transaction=True)
+    pipe.hmget(_versions_key(), per_table or [GENERATION])
+    pipe.hmget(_unit_versions_key(), per_unit or [GENERATION])
+    table_values, unit_values = pipe.execute()
+    found = dict(zip(per_table, table_values, strict=False)) | dict(zip(per_unit, unit_values, strict=False))
+    return {field: (found[field] or b"0").decode() for field in fields}
 
 
 # --- watching every statement --------------------------------------------------------------------------
@@ -346,9 +373,9 @@ def _authenticated_user(operation, request):
 
 
 def _dependencies(reading: _Reading) -> list[str]:
-    """The version fields an answer depends on: each table it read; for BY_UNIT_TABLES, also the versions
-    of the units its reads were limited to (or of any unit, when a read was not limited)."""
-    fields = set()
+    """The version fields an answer depends on: the generation, each table it read; for BY_UNIT_TABLES,
+    the versions of the units its reads were limited to (or of any unit, when a read was not limited)."""
+    fields = {GENERATION, EVERYTHING}
     for table in reading.tables:
         fields.add(table)
         if table in BY_UNIT_TABLES:
@@ -365,9 +392,7 @@ def _kept_answer(client: redis.Redis, raw: bytes | None) -> HttpResponse | None:
         return None
     head, _newline, body = raw.partition(b"\n")
     kept = json.loads(head)
-    current = _versions_of(client, kept["versions"])
-    current.pop(BUMPS)
-    if current != {**kept["versions"], **kept["state"]}:
+    if _versions_of(client, list(kept["versions"])) != kept["versions"]:
         return None
     response = HttpResponse(body, status=200)
     for name, value in kept["headers"]:
@@ -375,9 +400,21 @@ def _kept_answer(client: redis.Redis, raw: bytes | None) -> HttpResponse | None:
     return response
 
 
+def _unchanged_since(before: dict[str, str], reading: _Reading, after: dict[str, str]) -> bool:
+    """Whether nothing the answer read was bumped while it was computed: each table, and for BY_UNIT_TABLES
+    "<table>@any", which every per-unit bump of the table also bumps."""
+    fields = {GENERATION, EVERYTHING, *reading.tables}
+    fields.update(f"{table}@any" for table in reading.tables if table in BY_UNIT_TABLES)
+    return all(after[field] == before.get(field, "0") for field in fields)
+
+
 def _compute(run, request, args, kwargs, client: redis.Redis, key: str):
-    """Run the handler while watching its reads; keep its answer if no version changed meanwhile."""
-    before = _versions_of(client, ())
+    """Run the handler while watching its reads; keep its answer if nothing it read changed meanwhile."""
+    try:
+        before = _table_versions(client)
+    except redis.RedisError as error:
+        logger.warning("Redis does not answer (%s): the read is computed.", error)
+        return run(request, *args, **kwargs)
     reading = _Reading()
     token = _reading.set(reading)
     try:
@@ -388,13 +425,12 @@ def _compute(run, request, args, kwargs, client: redis.Redis, key: str):
         return response
     try:
         fields = _dependencies(reading)
-        after = _versions_of(client, fields)
-        # Versions read after the handler's queries are those it computed from only if nothing was bumped
+        watched = sorted({*fields, *(f"{t}@any" for t in reading.tables if t in BY_UNIT_TABLES)})
+        after = _versions_of(client, watched)
+        # Versions read after the handler's queries are those it computed from only if none of them moved
         # since before its first query (a commit's bump may come right after the rows were read).
-        if after[BUMPS] == before[BUMPS] and after[GENERATION] == before[GENERATION]:
-            state = {name: after.pop(name) for name in (GENERATION, BUMPS, EVERYTHING)}
-            state.pop(BUMPS)
-            head = {"state": state, "versions": after, "headers": list(response.items())}
+        if _unchanged_since(before, reading, after):
+            head = {"versions": {field: after[field] for field in fields}, "headers": list(response.items())}
             raw = json.dumps(head, ensure_ascii=False).encode() + b"\n" + response.content
             client.set(key, raw, ex=settings.RESPONSE_CACHE_SECONDS)
     except redis.RedisError as error:

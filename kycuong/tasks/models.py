@@ -217,12 +217,15 @@ class Task(SearchableModel):
 
     def units_concerned(self) -> set[int]:
         """The units whose API answers a write of this task may change (core.response_cache): those it
-        belongs to now, and as stored before this write. Read only while the response cache is on."""
+        belongs to now, and as stored before this write. Read only while the response cache is on, inside
+        the write's transaction."""
         if not response_cache.is_enabled():
             return set()
         units = {self.lead_unit_id, self.assigning_unit_id}
         if self.pk is not None:
-            stored = Task.objects.filter(pk=self.pk).values_list("lead_unit_id", "assigning_unit_id").first()
+            # Locked (the write that follows would lock it anyway): no other save moves it in between.
+            stored = Task.objects.select_for_update().filter(pk=self.pk)
+            stored = stored.values_list("lead_unit_id", "assigning_unit_id").first()
             units.update(stored or ())
             links = Task.cooperating_units.through.objects.filter(task_id=self.pk)
             units.update(links.values_list("unit_id", flat=True))
