@@ -204,14 +204,17 @@ def migrated(**kwargs) -> None:
     forget_everything()
 
 
-def forget_everything() -> None:
-    """No answer kept so far is used again (after writes that bypassed Django's connections)."""
+def forget_everything() -> bool:
+    """No answer kept so far is used again (after writes that bypassed Django's connections). False when
+    Redis did not answer: this process then starts a new generation as soon as it does."""
     if not is_enabled():
-        return
+        return True
     try:
         _new_generation(_client())
     except redis.RedisError:
         _bump_lost.set()
+        return False
+    return True
 
 
 def _fields_of(tables, units_by_table: dict[str, set[int]]) -> set[str]:

@@ -497,3 +497,41 @@ def test_a_units_summary_ends_with_changes_in_its_subtree_only(cache_on, two_dis
     after = city.get(badinh)
     assert after[CACHE] == "miss"
     assert after.json() != first  # the cancelled task moved to another figure
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_forget_command_drops_every_kept_answer(cache_on, head_reads):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    task, client = head_reads
+    client.get("/api/v1/tasks?limit=10")
+    with connection.cursor() as cursor:  # as psql would: the watch is not in that path
+        connection.execute_wrappers.remove(response_cache.watch_statement)
+        try:
+            cursor.execute("UPDATE tasks_task SET title = %s WHERE id = %s", ["Sửa bằng psql", task.pk])
+        finally:
+            response_cache.install_watch(None, connection)
+    assert client.get("/api/v1/tasks?limit=10")[CACHE] == "hit"
+    out = StringIO()
+    call_command("response_cache_forget", stdout=out)
+    assert "dropped" in out.getvalue()
+    assert titles(client.get("/api/v1/tasks?limit=10")) == ["Sửa bằng psql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_whose_handler_writes_is_not_kept(cache_on, head_reads, rf):
+    """A read that records something (the confidential access log) must run every time."""
+    from django.http import HttpResponse
+
+    from kycuong.core.models import CalendarDay
+
+    def run(request):
+        CalendarDay.objects.create(day=datetime.date(2031, 1, 2), is_working_day=True, name="ghi khi đọc")
+        return HttpResponse(b"{}", content_type="application/json")
+
+    client = redis.Redis.from_url(REDIS_URL)
+    key = f"{response_cache._prefix()}:answer:test"
+    answer = response_cache._compute(run, rf.get("/api/v1/x"), (), {}, client, key)
+    assert answer.status_code == 200 and client.get(key) is None
