@@ -71,8 +71,16 @@ def test_table_states_each_target(run, capsys):
             "queries": 70,
         },
     ]
+    computed = {"requests_per_s": 110.0, "latency_p50": "140ms", "latency_p99": "300ms"}
+    cached = {"requests_per_s": 320.5, "latency_p50": "40ms", "latency_p99": "90ms"}
+    cached.update(run._cache_counts({"wrk": "Requests/sec: 320.5\ncache hits 2700 misses 300\n"}))
+    writes = {**cached, "cache_hits": 1500, "cache_misses": 1500, "tasks_written": 20}
     load = {
-        "reads": {"requests_per_s": 320.5, "latency_p50": "40ms", "latency_p99": "90ms"},
+        "readers": 100,
+        "distinct_reads": 400,
+        "reads_computed": computed,
+        "reads": cached,
+        "reads_with_writes": writes,
         "submits": {"requests_per_s": 150.0, "ratings_stored": 1500, "stored_per_s": 150.0},
         "worker_rss_mb": {1: 120.0, 2: 310.0},
     }
@@ -80,6 +88,8 @@ def test_table_states_each_target(run, capsys):
     table = capsys.readouterr().out
     assert "| a list | 20,000 tasks | 40.0 | 60.0 | 4 | met (< 100) |" in table
     assert "| the dashboard | 20,000 tasks | 350.0 | 400.0 | 70 | MISSED (< 300) |" in table
-    assert "| 320.5 | 40ms | 90ms | 0 | met (≥ 300) |" in table
+    assert "(response cache off; 100 readers, 400 distinct reads) | 110.0 | 140ms | 300ms | 0 | MISSED" in table
+    assert "90% answered from the cache | 320.5 | 40ms | 90ms | 0 | met (≥ 300) |" in table
+    assert "20 task progress reports written meanwhile: 50% answered from the cache" in table
     assert "| 150.0 |" in table and "MISSED (≥ 300)" in table
     assert "[120.0, 310.0] MB, MISSED (< 300)" in table
