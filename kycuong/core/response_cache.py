@@ -61,13 +61,16 @@ _NOT_WRITES = frozenset(
     | {"RESET", "PRAGMA", "LOCK", "ANALYZE", "VACUUM", "DECLARE", "FETCH", "CLOSE"}
 )
 _FIRST_WORD = re.compile(r"\s*\(*\s*([A-Za-z]+)")
+_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.DOTALL)
+_NAME = r"(?:\"?\w+\"?\.)?\"?(\w+)\"?"  # a table, perhaps schema-qualified: the table's name is kept
 _NOT_A_TARGET = re.compile(r"\bDO\s+UPDATE\b|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b", re.IGNORECASE)
 _WRITTEN = re.compile(
-    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO|COPY"
-    r"|(?:ALTER|DROP|CREATE)\s+TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:ONLY\s+)?\"?(\w+)\"?",
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|COPY"
+    r"|(?:ALTER|DROP|CREATE)\s+TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:ONLY\s+)?" + _NAME,
     re.IGNORECASE,
 )
-_READ = re.compile(r"\b(?:FROM|JOIN)\s+(?:ONLY\s+)?\"?(\w+)\"?", re.IGNORECASE)
+_TRUNCATED = re.compile(r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?([\w\"., ]+)", re.IGNORECASE)
+_READ = re.compile(r"\b(?:FROM|JOIN)\s+(?:ONLY\s+)?" + _NAME, re.IGNORECASE)
 
 
 class _Reading:
@@ -130,8 +133,16 @@ def written_tables(sql: str) -> frozenset[str] | None:
     first = _FIRST_WORD.match(sql)
     if first is not None and first.group(1).upper() in _NOT_WRITES:
         return None
-    names = frozenset(name.lower() for name in _WRITTEN.findall(_NOT_A_TARGET.sub(" ", sql)))
-    return names or frozenset({EVERYTHING})
+    statement = _NOT_A_TARGET.sub(" ", _COMMENTS.sub(" ", sql))
+    names = {name.lower() for name in _WRITTEN.findall(statement)}
+    for listed in _TRUNCATED.findall(statement):
+        for part in listed.split(","):
+            if part.split():
+                names.add(part.split()[0].rsplit(".", 1)[-1].strip('"').lower())
+    first = _FIRST_WORD.match(statement)
+    if not names and first is not None and first.group(1).upper() in ("WITH", "SELECT"):
+        return None  # a query that only reads, behind a comment or in a common table expression
+    return frozenset(names) or frozenset({EVERYTHING})
 
 
 def read_tables(sql: str) -> set[str]:
@@ -167,15 +178,50 @@ _clients_lock = threading.Lock()
 _bump_lost = threading.Event()  # a bump could not reach Redis: start a new generation before trusting it
 
 
+# Run on each new connection to Redis: a Redis restarted from a snapshot brings back answers and versions
+# of that moment, without the bumps made since. The first connection to a restarted server (its run_id is
+# new) starts a new generation, before any command of this process can read a version.
+_ON_RESTART = """
+if redis.call('HGET', KEYS[1], '*server') ~= ARGV[1] then
+  redis.call('HSET', KEYS[1], '*server', ARGV[1], '*generation', ARGV[2])
+  redis.call('HSET', KEYS[2], '*generation', ARGV[2])
+end
+"""
+
+
+class _RestartAware:
+    def on_connect_check_health(self, *args, **kwargs):  # redis-py's step after each (re)connection
+        super().on_connect_check_health(*args, **kwargs)
+        self.send_command("INFO", "server")
+        info = self.read_response()
+        info = info.decode() if isinstance(info, bytes) else str(info)
+        run_id = next(
+            line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("run_id:")
+        )
+        self.send_command("EVAL", _ON_RESTART, 2, _versions_key(), _unit_versions_key(), run_id, _token())
+        self.read_response()
+
+
 def _client() -> redis.Redis:
     url = settings.REDIS_URL
     client = _clients.get(url)
     if client is None:
         with _clients_lock:
-            client = _clients.setdefault(
-                url, redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-            )
+            client = _clients.get(url)
+            if client is None:
+                base = {"rediss": redis.SSLConnection, "unix": redis.UnixDomainSocketConnection}.get(
+                    url.split(":", 1)[0], redis.Connection
+                )
+                connection_class = type("RestartAwareConnection", (_RestartAware, base), {})
+                client = redis.Redis.from_url(
+                    url, socket_timeout=0.5, socket_connect_timeout=0.5, connection_class=connection_class
+                )
+                _clients[url] = client
     return client
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
 
 
 def _prefix() -> str:
@@ -196,8 +242,13 @@ def _is_per_unit(field: str) -> bool:
     return "@unit:" in field or "@sub:" in field
 
 
-def _new_generation(client: redis.Redis) -> None:
-    client.hset(_versions_key(), GENERATION, secrets.token_hex(8))
+def _new_generation(client: redis.Redis) -> str:
+    generation = _token()
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(_versions_key(), GENERATION, generation)
+    pipe.hset(_unit_versions_key(), GENERATION, generation)
+    pipe.execute()
+    return generation
 
 
 def migrated(**kwargs) -> None:
@@ -247,10 +298,14 @@ def _bump(tables, units_by_table: dict[str, set[int]] | None = None) -> None:
         for field in fields:
             pipe.hincrby(_unit_versions_key() if _is_per_unit(field) else _versions_key(), field, 1)
         pipe.execute()
-    except redis.RedisError as error:
+    except Exception as error:  # the write is committed: whatever failed, the bump must not be forgotten
         _bump_lost.set()
         logger.error(
-            "Could not record a change of %s in Redis (%s): kept answers will be dropped.", tables, error
+            "Could not record a change of %s in Redis (%s): this process drops every kept answer as soon as "
+            "Redis answers it; other processes may serve answers older than the change for up to "
+            "RESPONSE_CACHE_SECONDS.",
+            tables,
+            error,
         )
 
 
@@ -265,8 +320,7 @@ def _table_versions(client: redis.Redis) -> dict[str, str]:
     _settle_lost_bump(client)
     versions = {key.decode(): value.decode() for key, value in client.hgetall(_versions_key()).items()}
     if GENERATION not in versions:
-        client.hsetnx(_versions_key(), GENERATION, secrets.token_hex(8))
-        return _table_versions(client)
+        versions[GENERATION] = _new_generation(client)
     return versions
 
 
@@ -276,11 +330,17 @@ def _versions_of(client: redis.Redis, fields: list[str]) -> dict[str, str]:
     per_table = [field for field in fields if not _is_per_unit(field)]
     per_unit = [field for field in fields if _is_per_unit(field)]
     pipe = client.pipeline(transaction=True)
-    pipe.hmget(_versions_key(), per_table or [GENERATION])
-    pipe.hmget(_unit_versions_key(), per_unit or [GENERATION])
+    pipe.hmget(_versions_key(), [GENERATION, *per_table])
+    pipe.hmget(_unit_versions_key(), [GENERATION, *per_unit])
     table_values, unit_values = pipe.execute()
-    found = dict(zip(per_table, table_values, strict=False)) | dict(zip(per_unit, unit_values, strict=False))
-    return {field: (found[field] or b"0").decode() for field in fields}
+    found = dict(zip(per_table, table_values[1:], strict=True)) | dict(
+        zip(per_unit, unit_values[1:], strict=True)
+    )
+    versions = {field: (found[field] or b"0").decode() for field in fields}
+    if table_values[0] is None or table_values[0] != unit_values[0]:
+        # A hash lost on its own (evicted, deleted): counters could start again at numbers already used.
+        versions[GENERATION] = _new_generation(client)
+    return versions
 
 
 # --- watching every statement --------------------------------------------------------------------------
@@ -347,17 +407,24 @@ def _release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _answer_key(request, user_id) -> str:
+def _answer_key(request, user) -> str:
+    """Who asks (with what decides their scope before any grant: superuser, active), what, in which
+    language and time zone, on which day (the display's and the legal one, which the deadlines use)."""
+    from .calendar import today
+
     query = sorted(request.GET.lists())
     identity = json.dumps(
         [
             _release(),
-            user_id,
+            user.pk,
+            user.is_superuser,
+            user.is_active,
             request.path,
             query,
             translation.get_language(),
             timezone.get_current_timezone_name(),
             timezone.localdate().isoformat(),
+            today().isoformat(),
         ],
         ensure_ascii=False,
     )
@@ -454,7 +521,7 @@ def _cache_run(run):
         user = _authenticated_user(operation, request)
         if user is None:
             return run(request, *args, **kwargs)  # its own checks answer 401
-        key = _answer_key(request, user.pk)
+        key = _answer_key(request, user)
         try:
             client = _client()
             kept = _kept_answer(client, client.get(key))

@@ -222,6 +222,9 @@ class Task(SearchableModel):
         if not response_cache.is_enabled():
             return set()
         units = {self.lead_unit_id, self.assigning_unit_id}
+        loaded = getattr(self, "_tally_source", None)
+        if loaded is not None:  # the lead unit when this object was read: the tally moves a count from it
+            units.add(loaded[0])
         if self.pk is not None:
             # Locked (the write that follows would lock it anyway): no other save moves it in between.
             stored = Task.objects.select_for_update().filter(pk=self.pk)
