@@ -331,15 +331,21 @@ def test_without_redis_reads_are_computed_and_a_lost_bump_drops_every_kept_answe
     assert back[CACHE] == "miss" and titles(back) == ["Ghi khi Redis vắng"]
 
 
+def _write_unseen(task, title: str) -> None:
+    """Change a task's title as COPY, psql or another program would: without the watch."""
+    connection.execute_wrappers.remove(response_cache.watch_statement)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE tasks_task SET title = %s WHERE id = %s", [title, task.pk])
+    finally:
+        response_cache.install_watch(None, connection)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_forget_everything_drops_answers_after_writes_that_bypassed_the_watch(cache_on, head_reads):
     task, client = head_reads
     client.get("/api/v1/tasks?limit=10")
-    connection.execute_wrappers.remove(response_cache.watch_statement)  # as COPY or another program would
-    try:
-        Task.objects.filter(pk=task.pk).update(title="Ghi ngoài tầm theo dõi")
-    finally:
-        response_cache.install_watch(None, connection)
+    _write_unseen(task, "Ghi ngoài tầm theo dõi")
     assert client.get("/api/v1/tasks?limit=10")[CACHE] == "hit"  # the watch could not know
     response_cache.forget_everything()
     after = client.get("/api/v1/tasks?limit=10")
@@ -507,12 +513,7 @@ def test_the_forget_command_drops_every_kept_answer(cache_on, head_reads):
 
     task, client = head_reads
     client.get("/api/v1/tasks?limit=10")
-    with connection.cursor() as cursor:  # as psql would: the watch is not in that path
-        connection.execute_wrappers.remove(response_cache.watch_statement)
-        try:
-            cursor.execute("UPDATE tasks_task SET title = %s WHERE id = %s", ["Sửa bằng psql", task.pk])
-        finally:
-            response_cache.install_watch(None, connection)
+    _write_unseen(task, "Sửa bằng psql")
     assert client.get("/api/v1/tasks?limit=10")[CACHE] == "hit"
     out = StringIO()
     call_command("response_cache_forget", stdout=out)
