@@ -146,7 +146,7 @@ if REDIS_URL:
 # Scoped API reads kept in Redis while the tables they read are unchanged (kycuong/core/response_cache.py).
 # On by default where Redis is configured; several processes without Redis could not tell each other of
 # their writes.
-RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "on" if REDIS_URL else "off").strip().lower() in ("on", "1")
+RESPONSE_CACHE = env_bool("RESPONSE_CACHE", bool(REDIS_URL))
 if RESPONSE_CACHE and not REDIS_URL:
     raise RuntimeError("RESPONSE_CACHE=on needs REDIS_URL.")
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600"))
