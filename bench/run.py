@@ -374,8 +374,9 @@ end
 
 def api_readers(count: int, year: int) -> list[tuple[str, str]]:
     """(token, path) of `count` API readers: district heads (their district's subtree) and civil servants of
-    communes and wards (their own unit), four reads each. The users are made once (`bench.reader.N`)."""
-    from kycuong.accounts.models import Grant, Role, User
+    communes and wards (their own unit), four reads each. Each user is made once, with its one grant,
+    through the services (`bench.reader.<unit code>.<role>`)."""
+    from kycuong.accounts.models import Role, User
     from kycuong.accounts.services import api_token_create, grant_create, user_create
     from kycuong.core.context import SystemActor
     from kycuong.org.models import Unit
@@ -391,13 +392,11 @@ def api_readers(count: int, year: int) -> list[tuple[str, str]]:
     ]
     roles = {role.code: role for role in Role.objects.all()}
     reads = []
-    for number, (unit, role, descendants) in enumerate(places[:count], 1):
-        username = f"bench.reader.{number}"
+    for unit, role, descendants in places[:count]:
+        username = f"bench.reader.{unit.code}.{role}"
         user = User.objects.filter(username=username).first()
         if user is None:
             user = user_create(actor=system, username=username, password=None)
-        if not Grant.objects.filter(user=user, unit=unit, role=roles[role]).exists():
-            Grant.objects.filter(user=user).delete()
             grant_create(
                 actor=system, user=user, role=roles[role], unit=unit, include_descendants=descendants
             )

@@ -94,3 +94,16 @@ def test_table_states_each_target(run, capsys):
     assert "20 task progress reports written meanwhile: 50% answered from the cache" in table
     assert "| 150.0 |" in table and "MISSED (≥ 300)" in table
     assert "[120.0, 310.0] MB, MISSED (< 300)" in table
+
+
+def test_the_load_tests_readers_are_made_once_with_one_grant_each(city, run):
+    from kycuong.accounts.models import Grant, User
+
+    year = datetime.date.today().year
+    reads = run.api_readers(5, year)
+    again = run.api_readers(5, year)
+    readers = User.objects.filter(username__startswith="bench.reader.")
+    assert readers.count() == 5
+    assert all(Grant.objects.filter(user=user).count() == 1 for user in readers)
+    assert len(reads) == len(again) == 20 and len({token for token, _path in reads}) == 5
+    assert {path.split("?")[0] for _token, path in reads} == {"/api/v1/tasks", "/api/v1/tasks/summary"}

@@ -195,9 +195,9 @@ class _RestartAware:
         self.send_command("INFO", "server")
         info = self.read_response()
         info = info.decode() if isinstance(info, bytes) else str(info)
-        run_id = next(
-            line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("run_id:")
-        )
+        run_id = next((line[7:].strip() for line in info.splitlines() if line.startswith("run_id:")), None)
+        if not run_id:  # without it a restart cannot be told: use no kept answer rather than a stale one
+            raise redis.ConnectionError("Redis does not report its run_id; the response cache needs it.")
         self.send_command("EVAL", _ON_RESTART, 2, _versions_key(), _unit_versions_key(), run_id, _token())
         self.read_response()
 
@@ -461,11 +461,16 @@ def _kept_answer(client: redis.Redis, raw: bytes | None) -> HttpResponse | None:
     if raw is None:
         return None
     head, _newline, body = raw.partition(b"\n")
-    kept = json.loads(head)
-    if _versions_of(client, list(kept["versions"])) != kept["versions"]:
+    try:
+        kept = json.loads(head)
+        versions, headers = kept["versions"], kept["headers"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("A kept answer in Redis cannot be read: it is computed again.")
+        return None
+    if _versions_of(client, list(versions)) != versions:
         return None
     response = HttpResponse(body, status=200)
-    for name, value in kept["headers"]:
+    for name, value in headers:
         response[name] = value
     return response
 

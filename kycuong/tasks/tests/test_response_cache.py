@@ -579,3 +579,13 @@ def test_the_per_unit_versions_lost_on_their_own_drop_every_answer(cache_on, two
     head.get("/api/v1/tasks?limit=10")  # kept under the Hoàng Mai counters moved by that save
     cache_on.delete(f"{response_cache._prefix()}:unit-versions")  # evicted: the counters would start at 0
     assert head.get("/api/v1/tasks?limit=10")[CACHE] == "miss"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_answer_that_cannot_be_read_is_computed_again(cache_on, head_reads):
+    _task, client = head_reads
+    first = client.get("/api/v1/tasks?limit=10")
+    (key,) = cache_on.scan_iter(f"{response_cache._prefix()}:answer:*")
+    cache_on.set(key, b"not what the cache writes\nbody")
+    again = client.get("/api/v1/tasks?limit=10")
+    assert again.status_code == 200 and again[CACHE] == "miss" and again.content == first.content
